@@ -1,0 +1,13 @@
+//! The one registry of slash commands. Each family lives in its own file; permissions are
+//! declared beside each command (`default_member_permissions`, so members do not even see staff
+//! commands) and checked on the server through [`super::checks`].
+
+pub mod explain;
+pub mod settings;
+
+use super::{Data, Error};
+
+/// Every command the bot registers.
+pub fn all() -> Vec<poise::Command<Data, Error>> {
+    vec![explain::explain(), settings::settings()]
+}

@@ -1,0 +1,125 @@
+//! `/settings`: per-guild announcement channel, moderator role and certificate roles
+//! (Manage Server).
+
+use crate::discord::checks::Actor;
+use crate::discord::render;
+use crate::discord::{Context, Error};
+use crate::error::UserError;
+use crate::store::settings as db;
+use poise::serenity_prelude as serenity;
+use serenity::Permissions;
+
+const PERM: Permissions = Permissions::MANAGE_GUILD;
+const PERM_NAME: &str = "Manage Server";
+
+/// Server settings for the course bot.
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("show", "announcements", "moderator_role", "cert_role"),
+    subcommand_required
+)]
+pub async fn settings(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+async fn reply(ctx: Context<'_>, text: String) -> Result<(), Error> {
+    ctx.send(
+        poise::CreateReply::default()
+            .content(text)
+            .ephemeral(true)
+            .allowed_mentions(render::no_pings()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Show this server's settings.
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn show(ctx: Context<'_>) -> Result<(), Error> {
+    let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
+    let app = &ctx.data().app;
+    let s = db::get(&app.db, g).await?;
+    let mut text = String::from("**Course bot settings**\n");
+    text.push_str(&format!(
+        "Announcement channel: {}\n",
+        s.announce_channel.map(|c| format!("<#{c}>")).unwrap_or("not set".into())
+    ));
+    text.push_str(&format!(
+        "Moderator role: {}\n",
+        s.moderator_role.map(|r| format!("<@&{r}>")).unwrap_or("not set".into())
+    ));
+    for c in &app.course.certifications {
+        text.push_str(&format!(
+            "Role for {}: {}\n",
+            c.title,
+            s.cert_roles
+                .get(&c.id)
+                .map(|r| format!("<@&{r}>"))
+                .unwrap_or("not set".into())
+        ));
+    }
+    reply(ctx, text).await
+}
+
+/// Set the channel where the bot announces office hours and certifications.
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn announcements(
+    ctx: Context<'_>,
+    #[description = "Announcement channel"]
+    #[channel_types("Text", "News")]
+    channel: serenity::ChannelId,
+) -> Result<(), Error> {
+    let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
+    let app = &ctx.data().app;
+    db::set_announce_channel(&app.db, g, Some(channel.get()), app.clock.now()).await?;
+    reply(ctx, format!("Announcements will go to <#{}>.", channel.get())).await
+}
+
+/// Set the role whose members may use moderator commands (quizzes, office hours, capstones).
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn moderator_role(
+    ctx: Context<'_>,
+    #[description = "Moderator role"] role: serenity::RoleId,
+) -> Result<(), Error> {
+    let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
+    let app = &ctx.data().app;
+    db::set_moderator_role(&app.db, g, Some(role.get()), app.clock.now()).await?;
+    reply(ctx, format!("Moderator role set to <@&{}>.", role.get())).await
+}
+
+async fn autocomplete_cert(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let p = partial.to_lowercase();
+    let choices = ctx
+        .data()
+        .app
+        .course
+        .certifications
+        .iter()
+        .filter(|c| c.id.contains(&p) || c.title.to_lowercase().contains(&p))
+        .map(|c| serenity::AutocompleteChoice::new(c.title.clone(), c.id.clone()))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Set the role given to members who earn a certificate.
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn cert_role(
+    ctx: Context<'_>,
+    #[description = "Certificate (foundation, professional, expert, architect)"]
+    #[autocomplete = "autocomplete_cert"]
+    certification: String,
+    #[description = "Role to give"] role: serenity::RoleId,
+) -> Result<(), Error> {
+    let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
+    let app = &ctx.data().app;
+    let cert = app
+        .course
+        .certifications
+        .iter()
+        .find(|c| c.id.eq_ignore_ascii_case(certification.trim()) || c.title.eq_ignore_ascii_case(certification.trim()))
+        .ok_or_else(|| UserError::UnknownCertification(certification.clone()))?;
+    db::set_cert_role(&app.db, g, &cert.id, role.get()).await?;
+    reply(ctx, format!("Members who earn the {} will get <@&{}>.", cert.title, role.get())).await
+}

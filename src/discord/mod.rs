@@ -1,0 +1,132 @@
+//! The Discord layer: poise commands, component handlers and rendering. Glue only: parse the
+//! interaction, call the domain, render what it returns.
+
+pub mod checks;
+pub mod commands;
+mod components;
+pub mod render;
+
+use crate::app::App;
+use crate::error::UserError;
+use poise::serenity_prelude as serenity;
+use std::time::Instant;
+
+pub struct Data {
+    pub app: App,
+}
+pub type Error = anyhow::Error;
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// What a member sees when something fails on the bot's side (the cause goes to the log).
+pub const APOLOGY: &str =
+    "Sorry, something went wrong on my side. It has been logged for the moderators.";
+
+/// Called once at the first READY (not on reconnects): registers the slash commands and hands
+/// over the shared state. Any error here is fatal (see `bot::serve`).
+pub type OnReady = Box<dyn FnOnce(&App) + Send + Sync>;
+
+/// The poise framework with every command of [`commands::all`].
+pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framework<Data, Error> {
+    poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |e| Box::pin(on_error(e)),
+            pre_command: |ctx| {
+                Box::pin(async move {
+                    ctx.set_invocation_data(Instant::now()).await;
+                })
+            },
+            post_command: |ctx| Box::pin(log_done(ctx)),
+            event_handler: |fw, ev| Box::pin(event_handler(fw, ev)),
+            allowed_mentions: Some(render::no_pings()),
+            initialize_owners: false,
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, fw| {
+            Box::pin(async move {
+                let cmds = poise::builtins::create_application_commands(&fw.options().commands);
+                if guilds.is_empty() {
+                    serenity::Command::set_global_commands(ctx, cmds).await?;
+                    tracing::info!(user = %ready.user.name, "slash commands registered globally");
+                } else {
+                    for g in &guilds {
+                        serenity::GuildId::new(*g)
+                            .set_commands(ctx, cmds.clone())
+                            .await?;
+                    }
+                    tracing::info!(user = %ready.user.name, guilds = ?guilds, "slash commands registered per guild");
+                }
+                on_ready(&app);
+                Ok(Data { app })
+            })
+        })
+        .build()
+}
+
+async fn log_done(ctx: Context<'_>) {
+    let started = ctx.invocation_data::<Instant>().await.map(|t| *t);
+    let ms = started.map(|t| t.elapsed().as_secs_f64() * 1000.0).unwrap_or(0.0);
+    tracing::info!(
+        command = %ctx.command().qualified_name,
+        guild = ctx.guild_id().map(|g| g.get()).unwrap_or(0),
+        user = ctx.author().id.get(),
+        latency_ms = format!("{ms:.1}"),
+        "interaction"
+    );
+}
+
+async fn on_error(err: poise::FrameworkError<'_, Data, Error>) {
+    match err {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            let msg = user_message(&error, &ctx.command().qualified_name);
+            let reply = poise::CreateReply::default()
+                .content(msg)
+                .ephemeral(true)
+                .allowed_mentions(render::no_pings());
+            if let Err(e) = ctx.send(reply).await {
+                tracing::warn!(error = %e, "could not report an error to the member");
+            }
+        }
+        poise::FrameworkError::Setup { error, .. } => {
+            tracing::error!(error = format!("{error:#}"), "setup at READY failed");
+            // Fatal: without registered commands and state every later event would hang.
+            eprintln!("error: start-up failed: {error:#}");
+            std::process::exit(1);
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::warn!(error = %e, "error while handling an error");
+            }
+        }
+    }
+}
+
+/// A member-facing message for `error`: its text for a [`UserError`], an apology otherwise
+/// (and the cause logged).
+pub fn user_message(error: &anyhow::Error, what: &str) -> String {
+    match error.downcast_ref::<UserError>() {
+        Some(u) => u.to_string(),
+        None => {
+            tracing::error!(what, error = format!("{error:#}"), "interaction failed");
+            APOLOGY.to_string()
+        }
+    }
+}
+
+async fn event_handler(
+    fw: poise::FrameworkContext<'_, Data, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    if let serenity::FullEvent::InteractionCreate { interaction } = event {
+        match interaction {
+            serenity::Interaction::Component(c) => {
+                components::handle_component(fw.serenity_context, fw.user_data, c).await;
+            }
+            serenity::Interaction::Modal(m) => {
+                components::handle_modal(fw.serenity_context, fw.user_data, m).await;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `/explain` and `coursebot explain` beyond the raw search: what to say when nothing matches.
+
+use crate::content::Course;
+use crate::library::Library;
+use crate::search::normalize_query;
+use std::collections::HashSet;
+
+/// Headings of the course closest in spelling to `query` (character trigram overlap), best
+/// first. Used when the search finds nothing, so the member sees what they might have meant.
+pub fn closest_headings(course: &Course, query: &str, n: usize) -> Vec<String> {
+    let q = trigrams(&normalize_query(query));
+    let mut scored: Vec<(f32, &str)> = course
+        .modules
+        .iter()
+        .flat_map(|m| m.topic_sections().map(|s| s.heading.as_str()))
+        .map(|h| {
+            let t = trigrams(&normalize_query(h));
+            let inter = q.intersection(&t).count() as f32;
+            let union = (q.len() + t.len()) as f32 - inter;
+            (if union > 0.0 { inter / union } else { 0.0 }, h)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut seen = HashSet::new();
+    scored
+        .into_iter()
+        .filter(|(_, h)| seen.insert(h.to_lowercase()))
+        .take(n)
+        .map(|(_, h)| h.to_string())
+        .collect()
+}
+
+fn trigrams(s: &str) -> HashSet<[char; 3]> {
+    let padded: Vec<char> = format!("  {s} ").chars().collect();
+    padded.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+}
+
+/// The message printed by `coursebot explain` when nothing matches.
+pub fn nothing_found_text(lib: &Library, query: &str) -> String {
+    let close = closest_headings(&lib.course, query, 5);
+    let mut s = format!("Nothing in the course matches \"{}\".", query.trim());
+    if !close.is_empty() {
+        s.push_str("\nClosest topics:");
+        for h in close {
+            s.push_str(&format!("\n  - {h}"));
+        }
+    }
+    s.push_str("\nTry other words, e.g. `coursebot explain chords`.");
+    s
+}

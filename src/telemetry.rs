@@ -1,0 +1,13 @@
+//! Logging: `tracing` with the level from `RUST_LOG` (default `info`), to stderr.
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new("info,serenity=warn,tantivy=warn,sqlx=warn,poise=warn,tracing=warn")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
