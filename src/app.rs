@@ -39,7 +39,11 @@ impl App {
                 .and_then(|h| SearchIndex::open_or_build(&index_dir, &c2, h));
             match r {
                 Ok(s) => {
-                    tracing::info!(docs = s.num_docs(), rebuilt = s.rebuilt, "search index ready");
+                    tracing::info!(
+                        docs = s.num_docs(),
+                        rebuilt = s.rebuilt,
+                        "search index ready"
+                    );
                     let _ = tx.send(Some(Arc::new(s)));
                 }
                 Err(e) => tracing::error!(error = format!("{e:#}"), "search index failed"),
@@ -54,9 +58,19 @@ impl App {
     }
 
     /// For tests: an app over an already open course and index.
-    pub fn from_parts(course: Arc<Course>, search: Arc<SearchIndex>, db: SqlitePool, clock: SharedClock) -> App {
+    pub fn from_parts(
+        course: Arc<Course>,
+        search: Arc<SearchIndex>,
+        db: SqlitePool,
+        clock: SharedClock,
+    ) -> App {
         let (_tx, rx) = watch::channel(Some(search));
-        App { course, db, clock, search: rx }
+        App {
+            course,
+            db,
+            clock,
+            search: rx,
+        }
     }
 
     /// The search index, waiting at most `wait` for it to be ready.

@@ -10,7 +10,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 /// Printed when no token is configured.
-pub const NO_TOKEN_HELP: &str = "no Discord bot token: set DISCORD_TOKEN (or [discord] token in coursebot.toml).
+pub const NO_TOKEN_HELP: &str =
+    "no Discord bot token: set DISCORD_TOKEN (or [discord] token in coursebot.toml).
 Get one at https://discord.com/developers/applications -> your application -> Bot -> Reset Token
 (README.md, section \"Create the Discord application\", walks through it).
 To try the course offline without Discord: `coursebot explain chords`, `coursebot stats`.";

@@ -9,7 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "coursebot", version, about = "The Celery course's Discord teaching assistant")]
+#[command(
+    name = "coursebot",
+    version,
+    about = "The Celery course's Discord teaching assistant"
+)]
 pub struct Cli {
     /// Config file (default: coursebot.toml in the working directory, when present).
     #[arg(long, global = true, env = "COURSEBOT_CONFIG")]
@@ -82,7 +86,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "ok: {} paths, {} modules, {} sections, {} questions",
                     c.paths.len(),
                     c.modules.len(),
-                    c.modules.iter().map(|m| m.topic_sections().count()).sum::<usize>(),
+                    c.modules
+                        .iter()
+                        .map(|m| m.topic_sections().count())
+                        .sum::<usize>(),
                     c.questions.len()
                 );
                 Ok(ExitCode::SUCCESS)

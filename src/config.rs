@@ -23,7 +23,11 @@ impl Secret {
 }
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "<unset>" } else { "<redacted>" })
+        f.write_str(if self.0.is_empty() {
+            "<unset>"
+        } else {
+            "<redacted>"
+        })
     }
 }
 
@@ -79,11 +83,15 @@ impl Config {
     pub fn load_with(file: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
         let fc = match file {
             Some(p) => parse_file(p)?,
-            None if Path::new("coursebot.toml").exists() => parse_file(Path::new("coursebot.toml"))?,
+            None if Path::new("coursebot.toml").exists() => {
+                parse_file(Path::new("coursebot.toml"))?
+            }
             None => FileConfig::default(),
         };
         Ok(Config {
-            token: env("DISCORD_TOKEN").map(Secret::new).unwrap_or(fc.discord.token),
+            token: env("DISCORD_TOKEN")
+                .map(Secret::new)
+                .unwrap_or(fc.discord.token),
             api_base: env("DISCORD_API_BASE").or(fc.discord.api_base),
             guilds: fc.discord.guilds,
             database_url: env("DATABASE_URL")
@@ -142,7 +150,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("c.toml");
         std::fs::write(&f, "[discord]\ntokn = \"x\"\n").unwrap();
-        let err = Config::load_with(Some(&f), &|_| None).unwrap_err().to_string();
+        let err = Config::load_with(Some(&f), &|_| None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("c.toml:2:"), "{err}");
         assert!(err.contains("tokn"), "{err}");
     }

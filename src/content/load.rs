@@ -72,10 +72,7 @@ fn line_of_offset(text: &str, offset: usize) -> usize {
 }
 
 fn toml_error(sink: &mut Sink, file: &Path, text: &str, line_base: usize, e: &toml::de::Error) {
-    let line = e
-        .span()
-        .map(|s| line_of_offset(text, s.start))
-        .unwrap_or(1);
+    let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(1);
     let msg = e.message().trim().replace('\n', " ");
     sink.push(file, line + line_base, msg);
 }
@@ -376,10 +373,14 @@ pub fn load_course_lenient(dir: &Path) -> (Option<Course>, Vec<Problem>) {
         }
         match std::fs::read_to_string(&syn_path)
             .map_err(|e| e.to_string())
-            .and_then(|t| toml::from_str::<SynFile>(&t).map_err(|e| (e, t)).map_err(|(e, t)| {
-                let line = e.span().map(|s| line_of_offset(&t, s.start)).unwrap_or(1);
-                format!("{line}\u{0}{}", e.message().trim())
-            })) {
+            .and_then(|t| {
+                toml::from_str::<SynFile>(&t)
+                    .map_err(|e| (e, t))
+                    .map_err(|(e, t)| {
+                        let line = e.span().map(|s| line_of_offset(&t, s.start)).unwrap_or(1);
+                        format!("{line}\u{0}{}", e.message().trim())
+                    })
+            }) {
             Ok(s) => merge_synonyms(&mut synonyms, s.synonyms),
             Err(e) => {
                 let (line, msg) = e
@@ -405,11 +406,7 @@ pub fn load_course_lenient(dir: &Path) -> (Option<Course>, Vec<Problem>) {
             Err(_) => sink.push(
                 &course_path,
                 find_line(&format!("id = \"{}\"", mref.id)),
-                format!(
-                    "module `{}` has no lesson file {}",
-                    mref.id,
-                    file.display()
-                ),
+                format!("module `{}` has no lesson file {}", mref.id, file.display()),
             ),
         }
     }
@@ -443,7 +440,11 @@ pub fn load_course_lenient(dir: &Path) -> (Option<Course>, Vec<Problem>) {
             sink.push(
                 &course_path,
                 find_line(&format!("id = \"{}\"", mref.id)),
-                format!("module `{}` has no question bank {}", mref.id, file.display()),
+                format!(
+                    "module `{}` has no question bank {}",
+                    mref.id,
+                    file.display()
+                ),
             );
             continue;
         };
@@ -499,10 +500,19 @@ fn parse_lesson(
 ) -> Option<Module> {
     let lines: Vec<&str> = text.lines().collect();
     if lines.first().map(|l| l.trim()) != Some("+++") {
-        sink.push(file, 1, "lesson must start with TOML front matter between `+++` lines");
+        sink.push(
+            file,
+            1,
+            "lesson must start with TOML front matter between `+++` lines",
+        );
         return None;
     }
-    let Some(end) = lines.iter().skip(1).position(|l| l.trim() == "+++").map(|i| i + 1) else {
+    let Some(end) = lines
+        .iter()
+        .skip(1)
+        .position(|l| l.trim() == "+++")
+        .map(|i| i + 1)
+    else {
         sink.push(file, 1, "front matter is not closed by a `+++` line");
         return None;
     };
@@ -517,7 +527,11 @@ fn parse_lesson(
     let mut ok = true;
     let mut missing = |name: &str, present: bool| {
         if !present {
-            sink.push(file, 1, format!("front matter is missing the field `{name}`"));
+            sink.push(
+                file,
+                1,
+                format!("front matter is missing the field `{name}`"),
+            );
             ok = false;
         }
     };
@@ -539,7 +553,10 @@ fn parse_lesson(
             sink.push(
                 file,
                 fm_line("id"),
-                format!("front matter id `{id}` does not match the file name `{}`", mref.id),
+                format!(
+                    "front matter id `{id}` does not match the file name `{}`",
+                    mref.id
+                ),
             );
         }
     }
@@ -562,13 +579,21 @@ fn parse_lesson(
     ] {
         if let Some(l) = list {
             if l.is_empty() || l.iter().any(|s| s.trim().is_empty()) {
-                sink.push(file, fm_line(name), format!("`{name}` must list non-empty items"));
+                sink.push(
+                    file,
+                    fm_line(name),
+                    format!("`{name}` must list non-empty items"),
+                );
             }
         }
     }
     for g in &fm.glossary {
         if g.term.trim().is_empty() || g.definition.trim().is_empty() {
-            sink.push(file, fm_line("[[glossary]]"), "a glossary entry needs a term and a definition");
+            sink.push(
+                file,
+                fm_line("[[glossary]]"),
+                "a glossary entry needs a term and a definition",
+            );
         }
     }
     merge_synonyms(synonyms, fm.synonyms);
@@ -631,7 +656,11 @@ fn parse_lesson(
             sink.push(file, s.line, format!("section `{}` is empty", s.heading));
         }
         if s.heading.chars().count() > 256 {
-            sink.push(file, s.line, "heading longer than 256 characters (Discord's embed title limit)");
+            sink.push(
+                file,
+                s.line,
+                "heading longer than 256 characters (Discord's embed title limit)",
+            );
         }
     }
     if !sections.iter().any(|s| !s.overview) {
@@ -737,24 +766,43 @@ fn parse_questions(
                     format!("question id `{id}` must start with `{module_id}-`"),
                 );
             }
-            if id.len() > 40 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                sink.push(file, field_line("id"), format!("question id `{id}` must be at most 40 letters, digits, `-` or `_`"));
+            if id.len() > 40
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                sink.push(
+                    file,
+                    field_line("id"),
+                    format!("question id `{id}` must be at most 40 letters, digits, `-` or `_`"),
+                );
             }
             if let Some((f, l)) = seen.get(&id) {
                 sink.push(
                     file,
                     field_line("id"),
-                    format!("duplicate question id `{id}` (first at {}:{l})", f.display()),
+                    format!(
+                        "duplicate question id `{id}` (first at {}:{l})",
+                        f.display()
+                    ),
                 );
             } else {
                 seen.insert(id.clone(), (file.to_path_buf(), field_line("id")));
             }
         }
         if prompt.chars().count() > MAX_PROMPT {
-            sink.push(file, field_line("prompt"), format!("prompt longer than {MAX_PROMPT} characters"));
+            sink.push(
+                file,
+                field_line("prompt"),
+                format!("prompt longer than {MAX_PROMPT} characters"),
+            );
         }
         if explanation.chars().count() > MAX_EXPLANATION {
-            sink.push(file, field_line("explanation"), format!("explanation longer than {MAX_EXPLANATION} characters"));
+            sink.push(
+                file,
+                field_line("explanation"),
+                format!("explanation longer than {MAX_EXPLANATION} characters"),
+            );
         }
         if let (Some(m), false) = (module, topic.is_empty()) {
             if !m
@@ -764,9 +812,7 @@ fn parse_questions(
                 sink.push(
                     file,
                     field_line("topic"),
-                    format!(
-                        "topic `{topic}` is not a `## ` heading of the lesson {module_id}.md"
-                    ),
+                    format!("topic `{topic}` is not a `## ` heading of the lesson {module_id}.md"),
                 );
             }
         }
@@ -845,7 +891,14 @@ fn build_key(
             };
             let line = field_line("choices");
             if !(2..=5).contains(&choices.len()) {
-                sink.push(file, line, format!("multiple_choice needs 2 to 5 choices, found {}", choices.len()));
+                sink.push(
+                    file,
+                    line,
+                    format!(
+                        "multiple_choice needs 2 to 5 choices, found {}",
+                        choices.len()
+                    ),
+                );
                 return None;
             }
             let mut uniq = HashSet::new();
@@ -853,14 +906,20 @@ fn build_key(
                 if c.trim().is_empty() {
                     sink.push(file, line, "empty choice");
                 } else if c.chars().count() > MAX_CHOICE {
-                    sink.push(file, line, format!("choice longer than {MAX_CHOICE} characters"));
+                    sink.push(
+                        file,
+                        line,
+                        format!("choice longer than {MAX_CHOICE} characters"),
+                    );
                 } else if !uniq.insert(normalize_answer(c)) {
                     sink.push(file, line, format!("duplicate choice `{c}`"));
                 }
             }
             let aline = field_line("answer");
             let answer = match &q.answer {
-                Some(toml::Value::Integer(i)) if *i >= 0 && (*i as usize) < choices.len() => *i as usize,
+                Some(toml::Value::Integer(i)) if *i >= 0 && (*i as usize) < choices.len() => {
+                    *i as usize
+                }
                 Some(toml::Value::Integer(i)) => {
                     sink.push(
                         file,
@@ -874,7 +933,11 @@ fn build_key(
                     return None;
                 }
                 Some(_) => {
-                    sink.push(file, aline, "answer must be the 0-based index of the correct choice");
+                    sink.push(
+                        file,
+                        aline,
+                        "answer must be the 0-based index of the correct choice",
+                    );
                     return None;
                 }
                 None => {
@@ -890,7 +953,11 @@ fn build_key(
         QuestionType::TrueFalse => match &q.answer {
             Some(toml::Value::Boolean(b)) => Some(AnswerKey::TrueFalse(*b)),
             Some(_) => {
-                sink.push(file, field_line("answer"), "true_false answer must be true or false");
+                sink.push(
+                    file,
+                    field_line("answer"),
+                    "true_false answer must be true or false",
+                );
                 None
             }
             None => {
@@ -909,7 +976,11 @@ fn build_key(
                 .filter(|a| !a.is_empty())
                 .collect();
             if list.is_empty() || list.len() != answers.len() {
-                sink.push(file, field_line("answers"), "fill_in needs at least one answer and no empty ones");
+                sink.push(
+                    file,
+                    field_line("answers"),
+                    "fill_in needs at least one answer and no empty ones",
+                );
                 return None;
             }
             Some(AnswerKey::FillIn(list))
@@ -921,14 +992,22 @@ fn build_key(
             };
             let line = field_line("pairs");
             if !(2..=5).contains(&pairs.len()) {
-                sink.push(file, line, format!("matching needs 2 to 5 pairs, found {}", pairs.len()));
+                sink.push(
+                    file,
+                    line,
+                    format!("matching needs 2 to 5 pairs, found {}", pairs.len()),
+                );
                 return None;
             }
             let mut out = Vec::new();
             let (mut ls, mut rs) = (HashSet::new(), HashSet::new());
             for p in pairs {
                 if p.len() != 2 || p.iter().any(|s| s.trim().is_empty()) {
-                    sink.push(file, line, "each pair must be [left, right], both non-empty");
+                    sink.push(
+                        file,
+                        line,
+                        "each pair must be [left, right], both non-empty",
+                    );
                     return None;
                 }
                 let (l, r) = (p[0].trim().to_string(), p[1].trim().to_string());
@@ -936,7 +1015,11 @@ fn build_key(
                     sink.push(file, line, format!("pair `{l}`: left side at most {MAX_MATCH_LEFT}, right side at most {MAX_MATCH_RIGHT} characters"));
                 }
                 if !ls.insert(normalize_answer(&l)) || !rs.insert(normalize_answer(&r)) {
-                    sink.push(file, line, format!("pair `{l}`: left and right sides must be distinct"));
+                    sink.push(
+                        file,
+                        line,
+                        format!("pair `{l}`: left and right sides must be distinct"),
+                    );
                 }
                 out.push((l, r));
             }

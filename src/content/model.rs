@@ -203,7 +203,11 @@ impl Course {
         self.grades
             .iter()
             .find(|g| percent + 1e-9 >= g.min as f64)
-            .unwrap_or_else(|| self.grades.last().expect("validated: grading scale not empty"))
+            .unwrap_or_else(|| {
+                self.grades
+                    .last()
+                    .expect("validated: grading scale not empty")
+            })
     }
     /// Resolve what a member typed for a module: an id (`m07`, `M7`) or a title (case-insensitive,
     /// prefix allowed). `None` when nothing matches.

@@ -5,7 +5,11 @@ use poise::serenity_prelude as serenity;
 use serenity::{CreateInteractionResponse, CreateInteractionResponseMessage};
 use std::time::Instant;
 
-pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &serenity::ComponentInteraction) {
+pub async fn handle_component(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &serenity::ComponentInteraction,
+) {
     let started = Instant::now();
     let id = c.data.custom_id.as_str();
     let r = if let Some(rest) = id.strip_prefix("ex:") {

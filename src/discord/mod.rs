@@ -65,7 +65,9 @@ pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framew
 
 async fn log_done(ctx: Context<'_>) {
     let started = ctx.invocation_data::<Instant>().await.map(|t| *t);
-    let ms = started.map(|t| t.elapsed().as_secs_f64() * 1000.0).unwrap_or(0.0);
+    let ms = started
+        .map(|t| t.elapsed().as_secs_f64() * 1000.0)
+        .unwrap_or(0.0);
     tracing::info!(
         command = %ctx.command().qualified_name,
         guild = ctx.guild_id().map(|g| g.get()).unwrap_or(0),

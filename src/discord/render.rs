@@ -3,7 +3,9 @@
 use crate::content::Course;
 use crate::search::Hit;
 use poise::serenity_prelude as serenity;
-use serenity::{CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter};
+use serenity::{
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
+};
 
 /// Discord limits, in characters.
 pub const EMBED_TITLE_MAX: usize = 256;
@@ -104,7 +106,10 @@ pub fn explain_page(
     for j in idx + 1..(idx + 3).min(hits.len()) {
         buttons.push(
             CreateButton::new(custom_id(&format!("ex:{j}:"), query))
-                .label(truncate(&format!("Next: {}", hits[j].heading), BUTTON_LABEL_MAX))
+                .label(truncate(
+                    &format!("Next: {}", hits[j].heading),
+                    BUTTON_LABEL_MAX,
+                ))
                 .style(serenity::ButtonStyle::Secondary),
         );
     }

@@ -274,6 +274,16 @@ impl SearchIndex {
             });
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        // A question's explanation adds nothing under the section it tests.
+        let mut shown: Vec<(String, String)> = Vec::new();
+        hits.retain(|h| {
+            let key = (h.module.clone(), h.heading.to_lowercase());
+            if h.kind == HitKind::Question && shown.contains(&key) {
+                return false;
+            }
+            shown.push(key);
+            true
+        });
         hits.truncate(limit);
         Ok(hits)
     }
@@ -309,8 +319,7 @@ impl SearchIndex {
         }
         if let Some(last) = norm.split(' ').next_back() {
             for (s, _) in &self.suggestions {
-                if s
-                    .to_lowercase()
+                if s.to_lowercase()
                     .split(|c: char| !c.is_alphanumeric())
                     .any(|w| w.starts_with(last))
                 {
@@ -400,13 +409,17 @@ fn build(index_root: &Path, dir: &Path, name: &str, course: &Course) -> Result<I
 }
 
 fn fill(index: &Index, f: Fields, course: &Course) -> Result<()> {
-    let mut writer: tantivy::IndexWriter =
-        index.writer_with_num_threads(1, 30_000_000).context("index writer")?;
+    let mut writer: tantivy::IndexWriter = index
+        .writer_with_num_threads(1, 30_000_000)
+        .context("index writer")?;
     for m in &course.modules {
         add_module(&mut writer, f, m)?;
     }
     for q in &course.questions {
-        let path = course.module(&q.module).map(|m| m.path.clone()).unwrap_or_default();
+        let path = course
+            .module(&q.module)
+            .map(|m| m.path.clone())
+            .unwrap_or_default();
         writer.add_document(doc!(
             f.kind => HitKind::Question.as_str(),
             f.module => q.module.clone(),

@@ -13,6 +13,8 @@ const HEADING_BOOST: f32 = 3.0;
 const TYPED: f32 = 1.0;
 const CORRECTED: f32 = 0.85;
 const SYNONYM: f32 = 0.7;
+/// Words of a synonym phrase, which the phrase's target replaces.
+const PHRASE_WORD: f32 = 0.3;
 
 /// Lowercase words only: every character that is not a letter, digit or `_` becomes a space,
 /// so query syntax (`"`, `:`, `(`, `-`, `*`, `@`) is just a separator.
@@ -68,16 +70,32 @@ pub fn plan(
             }
         }
     }
-    // Synonyms: whole words or phrases of the query (also after correcting typos).
+    // Synonyms: whole words or phrases of the query. A phrase ("callback after group") stands
+    // for its target ("chord"), so its own words count less and the target counts fully.
     let padded = format!(" {norm} ");
     for (key, targets) in synonyms {
         if key.is_empty() || !padded.contains(&format!(" {key} ")) {
             continue;
         }
+        let phrase = key.contains(' ');
+        if phrase {
+            let words = tokens(an, key);
+            for (t, w) in terms.iter_mut() {
+                if words.contains(t) {
+                    *w = PHRASE_WORD;
+                }
+            }
+            core.retain(|t| !words.contains(t));
+        }
         for target in targets {
             for t in tokens(an, target) {
                 if vocab.contains(&t) {
-                    add(&mut terms, t, SYNONYM);
+                    if phrase {
+                        core.push(t.clone());
+                        add(&mut terms, t, TYPED);
+                    } else {
+                        add(&mut terms, t, SYNONYM);
+                    }
                 }
             }
         }
@@ -97,7 +115,10 @@ impl Plan {
                     Term::from_field_text(field, t),
                     IndexRecordOption::WithFreqs,
                 );
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(tq), boost * w))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(tq), boost * w)),
+                ));
             }
         }
         Some(Box::new(BooleanQuery::new(clauses)))
@@ -127,8 +148,14 @@ mod tests {
 
     #[test]
     fn syntax_characters_become_spaces() {
-        assert_eq!(normalize_query("\"chords\": (group) -x *"), "chords group x");
-        assert_eq!(normalize_query("@everyone task_acks_late"), "everyone task_acks_late");
+        assert_eq!(
+            normalize_query("\"chords\": (group) -x *"),
+            "chords group x"
+        );
+        assert_eq!(
+            normalize_query("@everyone task_acks_late"),
+            "everyone task_acks_late"
+        );
         assert_eq!(normalize_query("  "), "");
     }
 }

@@ -136,12 +136,19 @@ mod tests {
     #[test]
     fn correction_prefers_frequent_terms() {
         let v = Vocab::from_counts(
-            [("chord".to_string(), 5), ("chore".to_string(), 1), ("group".to_string(), 9)]
-                .into_iter()
-                .collect(),
+            [
+                ("chord".to_string(), 5),
+                ("chore".to_string(), 1),
+                ("group".to_string(), 9),
+            ]
+            .into_iter()
+            .collect(),
         );
         assert_eq!(v.correct("chrod"), vec!["chord".to_string()]);
-        assert_eq!(v.correct("chor"), vec!["chord".to_string(), "chore".to_string()]);
+        assert_eq!(
+            v.correct("chor"),
+            vec!["chord".to_string(), "chore".to_string()]
+        );
         assert!(v.correct("xyzzy").is_empty());
         assert!(v.correct("abc").is_empty());
     }

@@ -13,7 +13,9 @@ use std::time::Duration;
 /// WAL, `synchronous = NORMAL`, foreign keys and a busy timeout are set on every connection.
 pub async fn connect(url: &str) -> Result<SqlitePool> {
     let opts = SqliteConnectOptions::from_str(url)
-        .with_context(|| format!("invalid DATABASE_URL `{url}` (expected e.g. sqlite://coursebot.db)"))?
+        .with_context(|| {
+            format!("invalid DATABASE_URL `{url}` (expected e.g. sqlite://coursebot.db)")
+        })?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)

@@ -13,7 +13,10 @@ const AUTOCOMPLETE_INDEX_WAIT: Duration = Duration::from_millis(1500);
 /// Discord's cap on autocomplete choices.
 pub const MAX_CHOICES: usize = 25;
 
-async fn autocomplete_topic(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+async fn autocomplete_topic(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
     let started = std::time::Instant::now();
     let choices = match ctx.data().app.search_within(AUTOCOMPLETE_INDEX_WAIT).await {
         Some(s) => s

@@ -44,11 +44,15 @@ pub async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let mut text = String::from("**Course bot settings**\n");
     text.push_str(&format!(
         "Announcement channel: {}\n",
-        s.announce_channel.map(|c| format!("<#{c}>")).unwrap_or("not set".into())
+        s.announce_channel
+            .map(|c| format!("<#{c}>"))
+            .unwrap_or("not set".into())
     ));
     text.push_str(&format!(
         "Moderator role: {}\n",
-        s.moderator_role.map(|r| format!("<@&{r}>")).unwrap_or("not set".into())
+        s.moderator_role
+            .map(|r| format!("<@&{r}>"))
+            .unwrap_or("not set".into())
     ));
     for c in &app.course.certifications {
         text.push_str(&format!(
@@ -74,7 +78,11 @@ pub async fn announcements(
     let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
     let app = &ctx.data().app;
     db::set_announce_channel(&app.db, g, Some(channel.get()), app.clock.now()).await?;
-    reply(ctx, format!("Announcements will go to <#{}>.", channel.get())).await
+    reply(
+        ctx,
+        format!("Announcements will go to <#{}>.", channel.get()),
+    )
+    .await
 }
 
 /// Set the role whose members may use moderator commands (quizzes, office hours, capstones).
@@ -89,7 +97,10 @@ pub async fn moderator_role(
     reply(ctx, format!("Moderator role set to <@&{}>.", role.get())).await
 }
 
-async fn autocomplete_cert(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+async fn autocomplete_cert(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
     let p = partial.to_lowercase();
     let choices = ctx
         .data()
@@ -118,8 +129,19 @@ pub async fn cert_role(
         .course
         .certifications
         .iter()
-        .find(|c| c.id.eq_ignore_ascii_case(certification.trim()) || c.title.eq_ignore_ascii_case(certification.trim()))
+        .find(|c| {
+            c.id.eq_ignore_ascii_case(certification.trim())
+                || c.title.eq_ignore_ascii_case(certification.trim())
+        })
         .ok_or_else(|| UserError::UnknownCertification(certification.clone()))?;
     db::set_cert_role(&app.db, g, &cert.id, role.get()).await?;
-    reply(ctx, format!("Members who earn the {} will get <@&{}>.", cert.title, role.get())).await
+    reply(
+        ctx,
+        format!(
+            "Members who earn the {} will get <@&{}>.",
+            cert.title,
+            role.get()
+        ),
+    )
+    .await
 }

@@ -1,0 +1,734 @@
+//! A fake Discord on 127.0.0.1: enough REST API v10 and gateway for the real serenity client.
+//! It records every REST request; tests drive interactions through it and assert on what the
+//! bot sent back.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, Notify};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+pub const APP_ID: u64 = 1_000_000_000_000_000_001;
+pub const GUILD_ID: u64 = 2_000_000_000_000_000_001;
+pub const CHANNEL_ID: u64 = 3_000_000_000_000_000_001;
+/// Every permission bit (what an owner/admin has).
+pub const ALL_PERMS: u64 = 2_199_023_255_551;
+/// View channel + send messages + use application commands: an ordinary member.
+pub const MEMBER_PERMS: u64 = (1 << 10) | (1 << 11) | (1 << 31);
+
+/// One REST request the bot made.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    /// Path without the query string, e.g. `/api/v10/channels/1/messages`.
+    pub path: String,
+    pub query: String,
+    /// JSON body (for multipart: the `payload_json` part), or Null.
+    pub json: Value,
+    /// The raw body.
+    pub body: Vec<u8>,
+    pub content_type: String,
+}
+
+impl Request {
+    /// The interaction callback's `data` (`{type, data}` bodies).
+    pub fn data(&self) -> &Value {
+        &self.json["data"]
+    }
+}
+
+#[derive(Default)]
+struct State {
+    requests: Vec<Request>,
+    identifies: u32,
+    resumes: u32,
+    /// Custom per-route answers: (method, path suffix) → (status, body).
+    overrides: Vec<(String, String, u16, Value)>,
+    schema_failures: Vec<String>,
+}
+
+enum GwCommand {
+    Dispatch(String, Value),
+    Drop,
+}
+
+pub struct FakeDiscord {
+    pub rest_url: String,
+    pub gateway_url: String,
+    state: Arc<Mutex<State>>,
+    changed: Arc<Notify>,
+    gw: Arc<Mutex<Option<mpsc::UnboundedSender<GwCommand>>>>,
+    connected: Arc<Notify>,
+    ids: Arc<AtomicU64>,
+}
+
+impl FakeDiscord {
+    pub async fn start() -> FakeDiscord {
+        let rest = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gwl = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let rest_url = format!("http://{}", rest.local_addr().unwrap());
+        let gateway_url = format!("ws://{}", gwl.local_addr().unwrap());
+        let fake = FakeDiscord {
+            rest_url,
+            gateway_url: gateway_url.clone(),
+            state: Arc::default(),
+            changed: Arc::new(Notify::new()),
+            gw: Arc::default(),
+            connected: Arc::new(Notify::new()),
+            ids: Arc::new(AtomicU64::new(9_100_000_000_000_000_000)),
+        };
+        // REST
+        {
+            let state = fake.state.clone();
+            let changed = fake.changed.clone();
+            let ids = fake.ids.clone();
+            let gw_url = gateway_url.clone();
+            tokio::spawn(async move {
+                loop {
+                    let Ok((sock, _)) = rest.accept().await else {
+                        return;
+                    };
+                    let (state, changed, ids, gw_url) =
+                        (state.clone(), changed.clone(), ids.clone(), gw_url.clone());
+                    tokio::spawn(async move {
+                        let _ = serve_http(sock, state, changed, ids, gw_url).await;
+                    });
+                }
+            });
+        }
+        // Gateway
+        {
+            let state = fake.state.clone();
+            let changed = fake.changed.clone();
+            let gw = fake.gw.clone();
+            let connected = fake.connected.clone();
+            let url = gateway_url.clone();
+            tokio::spawn(async move {
+                let seq = Arc::new(AtomicU64::new(0));
+                loop {
+                    let Ok((sock, _)) = gwl.accept().await else {
+                        return;
+                    };
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    *gw.lock().unwrap() = Some(tx);
+                    let (state, changed, connected, url, seq) = (
+                        state.clone(),
+                        changed.clone(),
+                        connected.clone(),
+                        url.clone(),
+                        seq.clone(),
+                    );
+                    tokio::spawn(async move {
+                        let _ = serve_gateway(sock, rx, state, changed, connected, url, seq).await;
+                    });
+                }
+            });
+        }
+        fake
+    }
+
+    pub fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Every REST request so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    pub fn identifies(&self) -> u32 {
+        self.state.lock().unwrap().identifies
+    }
+    pub fn resumes(&self) -> u32 {
+        self.state.lock().unwrap().resumes
+    }
+
+    /// Request bodies that did not validate against Discord's OpenAPI schema.
+    pub fn schema_failures(&self) -> Vec<String> {
+        self.state.lock().unwrap().schema_failures.clone()
+    }
+
+    /// Answer `method` requests whose path ends with `suffix` with `status` and `body`.
+    pub fn respond_with(&self, method: &str, suffix: &str, status: u16, body: Value) {
+        self.state
+            .lock()
+            .unwrap()
+            .overrides
+            .push((method.into(), suffix.into(), status, body));
+    }
+
+    /// Wait until a request matching `pred` arrives (also one already recorded after index
+    /// `from`), at most `secs` seconds.
+    pub async fn wait_request_from(
+        &self,
+        from: usize,
+        secs: u64,
+        pred: impl Fn(&Request) -> bool,
+    ) -> Option<Request> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let notified = self.changed.notified();
+            if let Some(r) = self.requests().into_iter().skip(from).find(|r| pred(r)) {
+                return Some(r);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    pub async fn wait_request(
+        &self,
+        secs: u64,
+        pred: impl Fn(&Request) -> bool,
+    ) -> Option<Request> {
+        self.wait_request_from(0, secs, pred).await
+    }
+
+    /// Wait for the bot to identify and register its commands.
+    pub async fn wait_ready(&self) {
+        self.wait_request(30, |r| r.method == "PUT" && r.path.ends_with("/commands"))
+            .await
+            .expect("the bot never registered its commands");
+    }
+
+    async fn gateway_sender(&self) -> mpsc::UnboundedSender<GwCommand> {
+        for _ in 0..200 {
+            if let Some(tx) = self.gw.lock().unwrap().clone() {
+                if !tx.is_closed() {
+                    return tx;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no gateway connection");
+    }
+
+    /// Send a gateway dispatch event.
+    pub async fn dispatch(&self, event: &str, d: Value) {
+        let tx = self.gateway_sender().await;
+        tx.send(GwCommand::Dispatch(event.into(), d)).unwrap();
+    }
+
+    /// Close the websocket; serenity should reconnect (RESUME or IDENTIFY).
+    pub async fn drop_connection(&self) {
+        let tx = self.gateway_sender().await;
+        let _ = tx.send(GwCommand::Drop);
+        *self.gw.lock().unwrap() = None;
+    }
+
+    /// Wait until the gateway is connected again after a drop.
+    pub async fn wait_connected(&self) {
+        let _ = tokio::time::timeout(Duration::from_secs(20), self.connected.notified()).await;
+        self.gateway_sender().await;
+    }
+}
+
+/// A member as the interaction describes them.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub id: u64,
+    pub name: String,
+    pub permissions: u64,
+    pub roles: Vec<u64>,
+}
+
+impl Member {
+    pub fn new(id: u64, name: &str) -> Member {
+        Member {
+            id,
+            name: name.into(),
+            permissions: MEMBER_PERMS,
+            roles: vec![],
+        }
+    }
+    pub fn admin(id: u64, name: &str) -> Member {
+        Member {
+            id,
+            name: name.into(),
+            permissions: ALL_PERMS,
+            roles: vec![],
+        }
+    }
+    pub fn user_json(&self) -> Value {
+        json!({"avatar": null, "bot": false, "discriminator": "0", "global_name": null,
+               "id": self.id.to_string(), "username": self.name})
+    }
+    pub fn member_json(&self) -> Value {
+        json!({"deaf": false, "flags": 0, "joined_at": "2024-01-01T00:00:00.000000+00:00",
+               "mute": false, "permissions": self.permissions.to_string(),
+               "roles": self.roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+               "user": self.user_json()})
+    }
+}
+
+/// An interaction that was sent; its id and token find the bot's callback.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    pub id: u64,
+    pub token: String,
+}
+
+impl Sent {
+    pub fn callback_path(&self) -> String {
+        format!("/api/v10/interactions/{}/{}/callback", self.id, self.token)
+    }
+}
+
+impl FakeDiscord {
+    fn base_interaction(
+        &self,
+        kind: u8,
+        member: &Member,
+        data: Value,
+        channel: u64,
+    ) -> (Sent, Value) {
+        let id = self.next_id();
+        let token = format!("tok-{id}");
+        let d = json!({
+            "app_permissions": ALL_PERMS.to_string(),
+            "application_id": APP_ID.to_string(),
+            "attachment_size_limit": 8388608,
+            "authorizing_integration_owners": {"0": GUILD_ID.to_string()},
+            "channel": {"id": channel.to_string(), "name": "general", "type": 0},
+            "channel_id": channel.to_string(),
+            "context": 0,
+            "data": data,
+            "entitlements": [],
+            "guild_id": GUILD_ID.to_string(),
+            "guild_locale": "en-US",
+            "id": id.to_string(),
+            "locale": "en-US",
+            "member": member.member_json(),
+            "token": token,
+            "type": kind,
+            "version": 1
+        });
+        (Sent { id, token }, d)
+    }
+
+    /// A slash command. `options` is Discord's option array (use [`opt`] and [`sub`]).
+    /// `resolved` is the resolved-data object (users, roles, channels) or Null.
+    pub async fn slash_full(
+        &self,
+        member: &Member,
+        name: &str,
+        options: Value,
+        resolved: Value,
+    ) -> Sent {
+        let mut data = json!({"guild_id": GUILD_ID.to_string(), "id": "7000000000000000001",
+                              "name": name, "options": options, "type": 1});
+        if !resolved.is_null() {
+            data["resolved"] = resolved;
+        }
+        let (sent, d) = self.base_interaction(2, member, data, CHANNEL_ID);
+        self.dispatch("INTERACTION_CREATE", d).await;
+        sent
+    }
+
+    pub async fn slash(&self, member: &Member, name: &str, options: Value) -> Sent {
+        self.slash_full(member, name, options, Value::Null).await
+    }
+
+    /// An autocomplete request with `options` (one of them `focused`).
+    pub async fn autocomplete(&self, member: &Member, name: &str, options: Value) -> Sent {
+        let data =
+            json!({"id": "7000000000000000001", "name": name, "options": options, "type": 1});
+        let (sent, d) = self.base_interaction(4, member, data, CHANNEL_ID);
+        self.dispatch("INTERACTION_CREATE", d).await;
+        sent
+    }
+
+    /// A click on a button (or a select with `values`) of `message`.
+    pub async fn click(
+        &self,
+        member: &Member,
+        message: &Value,
+        custom_id: &str,
+        values: Option<Vec<String>>,
+    ) -> Sent {
+        let mut data = json!({"component_type": 2, "custom_id": custom_id});
+        if let Some(v) = values {
+            data = json!({"component_type": 3, "custom_id": custom_id, "values": v});
+        }
+        let channel = message["channel_id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(CHANNEL_ID);
+        let (sent, mut d) = self.base_interaction(3, member, data, channel);
+        d["message"] = message.clone();
+        self.dispatch("INTERACTION_CREATE", d).await;
+        sent
+    }
+
+    /// A modal submit with text inputs `fields` (custom_id, value).
+    pub async fn modal_submit(
+        &self,
+        member: &Member,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> Sent {
+        let rows: Vec<Value> = fields
+            .iter()
+            .map(|(id, v)| json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": v}]}))
+            .collect();
+        let data = json!({"custom_id": custom_id, "components": rows});
+        let (sent, d) = self.base_interaction(5, member, data, CHANNEL_ID);
+        self.dispatch("INTERACTION_CREATE", d).await;
+        sent
+    }
+
+    /// The bot's callback for interaction `sent`.
+    pub async fn callback(&self, sent: &Sent) -> Request {
+        let p = sent.callback_path();
+        self.wait_request(15, |r| r.path == p)
+            .await
+            .unwrap_or_else(|| panic!("no callback for interaction {}", sent.id))
+    }
+}
+
+/// A slash option.
+pub fn opt(name: &str, kind: u8, value: Value) -> Value {
+    json!({"name": name, "type": kind, "value": value})
+}
+/// A focused autocomplete option.
+pub fn focused(name: &str, value: &str) -> Value {
+    json!({"name": name, "type": 3, "value": value, "focused": true})
+}
+/// A sub-command with its options.
+pub fn sub(name: &str, options: Vec<Value>) -> Value {
+    json!({"name": name, "type": 1, "options": options})
+}
+
+/// A message object as Discord returns it, from what the bot sent.
+pub fn message_json(id: u64, channel: u64, sent: &Value) -> Value {
+    json!({
+        "attachments": [],
+        "author": {"avatar": null, "bot": true, "discriminator": "0", "global_name": null,
+                   "id": APP_ID.to_string(), "username": "coursebot"},
+        "channel_id": channel.to_string(),
+        "components": sent.get("components").cloned().unwrap_or(json!([])),
+        "content": sent.get("content").cloned().unwrap_or(json!("")),
+        "edited_timestamp": null,
+        "embeds": sent.get("embeds").cloned().unwrap_or(json!([])),
+        "flags": 0,
+        "id": id.to_string(),
+        "mention_everyone": false,
+        "mention_roles": [],
+        "mentions": [],
+        "pinned": false,
+        "timestamp": "2024-01-01T00:00:00.000000+00:00",
+        "tts": false,
+        "type": 0
+    })
+}
+
+async fn read_request(
+    r: &mut BufReader<TcpStream>,
+) -> std::io::Result<Option<(String, String, HashMap<String, String>, Vec<u8>)>> {
+    let mut line = String::new();
+    if r.read_line(&mut line).await? == 0 {
+        return Ok(None);
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let target = parts.next().unwrap_or("").to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).await?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_lowercase(), v.trim().to_string());
+        }
+    }
+    let mut body = Vec::new();
+    if let Some(len) = headers
+        .get("content-length")
+        .and_then(|l| l.parse::<usize>().ok())
+    {
+        body.resize(len, 0);
+        r.read_exact(&mut body).await?;
+    } else if headers
+        .get("transfer-encoding")
+        .map(|v| v.contains("chunked"))
+        .unwrap_or(false)
+    {
+        loop {
+            let mut sz = String::new();
+            r.read_line(&mut sz).await?;
+            let n = usize::from_str_radix(sz.trim(), 16).unwrap_or(0);
+            let mut chunk = vec![0; n + 2];
+            r.read_exact(&mut chunk).await?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    }
+    Ok(Some((method, target, headers, body)))
+}
+
+fn multipart_json(body: &[u8], content_type: &str) -> Value {
+    let Some(boundary) = content_type.split("boundary=").nth(1) else {
+        return Value::Null;
+    };
+    let text = String::from_utf8_lossy(body);
+    for part in text.split(&format!("--{}", boundary.trim_matches('"'))) {
+        if part.contains("name=\"payload_json\"") {
+            if let Some((_, v)) = part.split_once("\r\n\r\n") {
+                return serde_json::from_str(v.trim_end_matches("\r\n")).unwrap_or(Value::Null);
+            }
+        }
+    }
+    Value::Null
+}
+
+async fn serve_http(
+    sock: TcpStream,
+    state: Arc<Mutex<State>>,
+    changed: Arc<Notify>,
+    ids: Arc<AtomicU64>,
+    gw_url: String,
+) -> std::io::Result<()> {
+    let mut r = BufReader::new(sock);
+    while let Some((method, target, headers, body)) = read_request(&mut r).await? {
+        let (path, query) = target
+            .split_once('?')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .unwrap_or((target.clone(), String::new()));
+        let ct = headers.get("content-type").cloned().unwrap_or_default();
+        let json = if ct.starts_with("multipart/") {
+            multipart_json(&body, &ct)
+        } else {
+            serde_json::from_slice(&body).unwrap_or(Value::Null)
+        };
+        let req = Request {
+            method: method.clone(),
+            path: path.clone(),
+            query,
+            json: json.clone(),
+            body,
+            content_type: ct,
+        };
+        if let Some(err) = super::schema::check(&req) {
+            state.lock().unwrap().schema_failures.push(err);
+        }
+        let over = {
+            let s = state.lock().unwrap();
+            s.overrides
+                .iter()
+                .rev()
+                .find(|(m, suf, _, _)| *m == method && path.ends_with(suf.as_str()))
+                .map(|(_, _, st, b)| (*st, b.clone()))
+        };
+        let (status, resp): (u16, Option<Value>) = if let Some((st, b)) = over {
+            (st, Some(b))
+        } else {
+            route(&method, &path, &json, &ids, &gw_url)
+        };
+        // Record after computing the answer, so a waiter sees the request once it is answered.
+        {
+            state.lock().unwrap().requests.push(req);
+        }
+        changed.notify_waiters();
+        let body = resp.map(|v| v.to_string()).unwrap_or_default();
+        let reason = if status < 300 { "OK" } else { "ERR" };
+        let head = format!(
+            "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        let sock = r.get_mut();
+        sock.write_all(head.as_bytes()).await?;
+        sock.write_all(body.as_bytes()).await?;
+        sock.flush().await?;
+    }
+    Ok(())
+}
+
+fn route(
+    method: &str,
+    path: &str,
+    json: &Value,
+    ids: &AtomicU64,
+    gw_url: &str,
+) -> (u16, Option<Value>) {
+    let p = path.trim_start_matches("/api/v10");
+    let seg: Vec<&str> = p.trim_start_matches('/').split('/').collect();
+    let new_id = || ids.fetch_add(1, Ordering::SeqCst);
+    match (method, seg.as_slice()) {
+        ("GET", ["gateway"]) | ("GET", ["gateway", "bot"]) => (
+            200,
+            Some(json!({"url": gw_url, "shards": 1,
+                        "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})),
+        ),
+        ("PUT", ["applications", _, "commands"])
+        | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
+            let cmds: Vec<Value> = json
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|mut c| {
+                    c["id"] = json!(new_id().to_string());
+                    c["application_id"] = json!(APP_ID.to_string());
+                    c["version"] = json!("1");
+                    c["default_member_permissions"] = c
+                        .get("default_member_permissions")
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    c["type"] = c.get("type").cloned().unwrap_or(json!(1));
+                    c
+                })
+                .collect();
+            (200, Some(Value::Array(cmds)))
+        }
+        ("POST", ["interactions", _, _, "callback"]) => (204, None),
+        ("PATCH", ["webhooks", _, _, "messages", mid]) => {
+            let id = if *mid == "@original" {
+                new_id()
+            } else {
+                mid.parse().unwrap_or_else(|_| new_id())
+            };
+            (200, Some(message_json(id, CHANNEL_ID, json)))
+        }
+        ("GET", ["webhooks", _, _, "messages", _]) => {
+            (200, Some(message_json(new_id(), CHANNEL_ID, &json!({}))))
+        }
+        ("DELETE", ["webhooks", _, _, "messages", _]) => (204, None),
+        ("POST", ["webhooks", _, _]) => (200, Some(message_json(new_id(), CHANNEL_ID, json))),
+        ("POST", ["channels", ch, "messages"]) => {
+            let ch = ch.parse().unwrap_or(CHANNEL_ID);
+            (200, Some(message_json(new_id(), ch, json)))
+        }
+        ("PATCH", ["channels", ch, "messages", mid]) => {
+            let ch = ch.parse().unwrap_or(CHANNEL_ID);
+            (200, Some(message_json(mid.parse().unwrap_or(0), ch, json)))
+        }
+        ("POST", ["users", "@me", "channels"]) => (
+            200,
+            Some(
+                json!({"id": new_id().to_string(), "type": 1, "last_message_id": null,
+                        "recipients": [{"id": json["recipient_id"], "username": "member", "discriminator": "0", "avatar": null, "global_name": null}]}),
+            ),
+        ),
+        ("PUT", ["guilds", _, "members", _, "roles", _])
+        | ("DELETE", ["guilds", _, "members", _, "roles", _]) => (204, None),
+        ("POST", ["guilds", g, "scheduled-events"]) => {
+            (200, Some(scheduled_event(new_id(), g, json)))
+        }
+        ("PATCH", ["guilds", g, "scheduled-events", eid]) => (
+            200,
+            Some(scheduled_event(eid.parse().unwrap_or(0), g, json)),
+        ),
+        ("DELETE", ["guilds", _, "scheduled-events", _]) => (204, None),
+        ("GET", ["oauth2", "applications", "@me"]) => (
+            200,
+            Some(
+                json!({"id": APP_ID.to_string(), "name": "coursebot", "icon": null, "description": "",
+                        "bot_public": true, "bot_require_code_grant": false, "verify_key": "x", "flags": 0,
+                        "owner": {"id": "4000000000000000009", "username": "owner", "discriminator": "0", "avatar": null}}),
+            ),
+        ),
+        _ => (
+            404,
+            Some(
+                json!({"code": 0, "message": format!("fake discord: no route for {method} {path}")}),
+            ),
+        ),
+    }
+}
+
+fn scheduled_event(id: u64, guild: &str, body: &Value) -> Value {
+    json!({
+        "id": id.to_string(), "guild_id": guild, "channel_id": body.get("channel_id").cloned().unwrap_or(Value::Null),
+        "creator_id": APP_ID.to_string(), "name": body.get("name").cloned().unwrap_or(json!("event")),
+        "description": body.get("description").cloned().unwrap_or(Value::Null),
+        "scheduled_start_time": body.get("scheduled_start_time").cloned().unwrap_or(json!("2030-01-01T00:00:00+00:00")),
+        "scheduled_end_time": body.get("scheduled_end_time").cloned().unwrap_or(Value::Null),
+        "privacy_level": 2, "status": body.get("status").cloned().unwrap_or(json!(1)),
+        "entity_type": body.get("entity_type").cloned().unwrap_or(json!(3)),
+        "entity_id": null, "entity_metadata": body.get("entity_metadata").cloned().unwrap_or(Value::Null),
+        "user_count": 0, "image": null
+    })
+}
+
+async fn serve_gateway(
+    sock: TcpStream,
+    mut rx: mpsc::UnboundedReceiver<GwCommand>,
+    state: Arc<Mutex<State>>,
+    changed: Arc<Notify>,
+    connected: Arc<Notify>,
+    url: String,
+    seq: Arc<AtomicU64>,
+) -> anyhow::Result<()> {
+    let ws = tokio_tungstenite::accept_async(sock).await?;
+    let (mut tx, mut inbound) = ws.split();
+    tx.send(WsMessage::Text(
+        json!({"op": 10, "d": {"heartbeat_interval": 41250}}).to_string(),
+    ))
+    .await?;
+    let next = |seq: &AtomicU64| seq.fetch_add(1, Ordering::SeqCst) + 1;
+    loop {
+        tokio::select! {
+            msg = inbound.next() => {
+                let Some(Ok(msg)) = msg else { break };
+                let WsMessage::Text(t) = msg else { continue };
+                let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                match v["op"].as_u64() {
+                    Some(1) => {
+                        tx.send(WsMessage::Text(json!({"op": 11}).to_string())).await?;
+                    }
+                    Some(2) => {
+                        state.lock().unwrap().identifies += 1;
+                        let ready = json!({"op": 0, "s": next(&seq), "t": "READY", "d": {
+                            "application": {"flags": 0, "id": APP_ID.to_string()},
+                            "guilds": [{"id": GUILD_ID.to_string(), "unavailable": true}],
+                            "resume_gateway_url": url, "session_id": "fake-session-1", "shard": [0, 1],
+                            "user": {"avatar": null, "bot": true, "discriminator": "0", "global_name": null,
+                                     "id": APP_ID.to_string(), "username": "coursebot"},
+                            "v": 10}});
+                        tx.send(WsMessage::Text(ready.to_string())).await?;
+                        connected.notify_waiters();
+                        changed.notify_waiters();
+                    }
+                    Some(6) => {
+                        state.lock().unwrap().resumes += 1;
+                        let resumed = json!({"op": 0, "s": next(&seq), "t": "RESUMED", "d": {}});
+                        tx.send(WsMessage::Text(resumed.to_string())).await?;
+                        connected.notify_waiters();
+                        changed.notify_waiters();
+                    }
+                    _ => {}
+                }
+            }
+            cmd = rx.recv() => {
+                match cmd {
+                    Some(GwCommand::Dispatch(t, d)) => {
+                        let ev = json!({"op": 0, "s": next(&seq), "t": t, "d": d});
+                        tx.send(WsMessage::Text(ev.to_string())).await?;
+                    }
+                    Some(GwCommand::Drop) | None => {
+                        // What Discord does when a session breaks: close with 4000 (unknown
+                        // error, reconnect and resume), then drop the socket.
+                        let frame = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                            code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Library(4000),
+                            reason: "fake discord dropped the connection".into(),
+                        };
+                        let _ = tx.send(WsMessage::Close(Some(frame))).await;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

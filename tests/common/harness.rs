@@ -1,0 +1,183 @@
+//! Starting the real bot (serenity + poise) in-process against the fake Discord, with an
+//! injected clock and a database in a temporary directory.
+
+use super::fake_discord::{FakeDiscord, GUILD_ID};
+use chrono::{DateTime, TimeZone, Utc};
+use coursebot::app::App;
+use coursebot::clock::ManualClock;
+use coursebot::config::{Config, Secret};
+use std::path::PathBuf;
+use std::sync::{Arc, Once};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub const TOKEN: &str = "test-token-SECRET-0123456789";
+
+pub fn content_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content")
+}
+
+fn init_env() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // reqwest honours HTTP_PROXY and does not exempt loopback.
+        std::env::set_var("NO_PROXY", "127.0.0.1,localhost");
+        std::env::set_var("no_proxy", "127.0.0.1,localhost");
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "warn".into()),
+            )
+            .with_test_writer()
+            .try_init();
+    });
+}
+
+pub struct TestBot {
+    pub fake: Arc<FakeDiscord>,
+    pub app: App,
+    pub clock: ManualClock,
+    pub config: Config,
+    pub dir: Arc<TempDir>,
+    shutdown: Option<oneshot::Sender<()>>,
+    done: Option<oneshot::Receiver<anyhow::Result<()>>>,
+    /// The bot runs in its own runtime so that killing it stops every task it spawned.
+    rt: Option<tokio::runtime::Runtime>,
+}
+
+pub fn default_start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 20, 9, 0, 0).unwrap()
+}
+
+pub struct Options {
+    pub content: PathBuf,
+    pub start: DateTime<Utc>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            content: std::env::var("COURSEBOT_TEST_CONTENT")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| content_dir()),
+            start: default_start(),
+        }
+    }
+}
+
+impl Drop for TestBot {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl TestBot {
+    pub async fn start() -> TestBot {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(o: Options) -> TestBot {
+        init_env();
+        let fake = Arc::new(FakeDiscord::start().await);
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let clock = ManualClock::new(o.start);
+        Self::launch(fake, dir, clock, o.content).await
+    }
+
+    async fn launch(
+        fake: Arc<FakeDiscord>,
+        dir: Arc<TempDir>,
+        clock: ManualClock,
+        content: PathBuf,
+    ) -> TestBot {
+        let config = Config {
+            token: Secret::new(TOKEN),
+            api_base: Some(fake.rest_url.clone()),
+            guilds: vec![GUILD_ID],
+            database_url: format!("sqlite://{}", dir.path().join("bot.db").display()),
+            content_dir: content,
+            index_dir: dir.path().join("index"),
+        };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let (app_tx, app_rx) = oneshot::channel();
+        let (done_tx, done_rx) = oneshot::channel();
+        let before = fake.requests().len();
+        let (c2, clk) = (config.clone(), clock.clone());
+        rt.spawn(async move {
+            let app = App::open(&c2, Arc::new(clk)).await.expect("app opens");
+            let _ = app_tx.send(app.clone());
+            let r = coursebot::bot::serve(&c2, app, async {
+                let _ = rx.await;
+            })
+            .await;
+            let _ = done_tx.send(r);
+        });
+        let app = app_rx.await.expect("bot runtime started");
+        fake.wait_request_from(before, 30, |r| {
+            r.method == "PUT" && r.path.ends_with("/commands")
+        })
+        .await
+        .expect("the bot registered its commands");
+        TestBot {
+            fake,
+            app,
+            clock,
+            config,
+            dir,
+            shutdown: Some(tx),
+            done: Some(done_rx),
+            rt: Some(rt),
+        }
+    }
+
+    /// Stop gracefully (what SIGINT/SIGTERM do); returns what `serve` returned.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let r = match self.done.take() {
+            Some(d) => tokio::time::timeout(std::time::Duration::from_secs(10), d)
+                .await
+                .map_err(|_| anyhow::anyhow!("bot did not stop within 10 s"))?
+                .map_err(|_| anyhow::anyhow!("bot task vanished"))?,
+            None => Ok(()),
+        };
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+        r
+    }
+
+    /// Kill the bot abruptly: its runtime and every task in it stop at once, nothing of the
+    /// shutdown path runs (like kill -9 for what is in SQLite). Then start a new bot on the
+    /// same database, fake Discord and clock.
+    pub async fn kill_and_restart(mut self) -> TestBot {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+        let (fake, dir, clock, content) = (
+            self.fake.clone(),
+            self.dir.clone(),
+            self.clock.clone(),
+            self.config.content_dir.clone(),
+        );
+        Self::launch(fake, dir, clock, content).await
+    }
+
+    /// Fails the test if any request body broke Discord's schema.
+    pub fn assert_schema_ok(&self) {
+        let f = self.fake.schema_failures();
+        assert!(
+            f.is_empty(),
+            "requests that break Discord's OpenAPI schema:\n{}",
+            f.join("\n")
+        );
+    }
+}
