@@ -43,7 +43,7 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         limit: usize,
         /// The question, in plain words.
-        #[arg(required = true, num_args = 1..)]
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true)]
         query: Vec<String>,
     },
     /// Sections, words and questions per module and path.

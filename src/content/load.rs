@@ -124,6 +124,9 @@ struct RawModuleRef {
     quiz_size: u32,
     #[allow(dead_code)]
     weeks: Option<u32>,
+    /// The outline's "Topics Covered": each must be a `## ` heading of the lesson.
+    #[serde(default)]
+    topics: Vec<String>,
 }
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -410,6 +413,30 @@ pub fn load_course_lenient(dir: &Path) -> (Option<Course>, Vec<Problem>) {
             ),
         }
     }
+    // Each path's capstone brief is a section of its last module.
+    for p in &paths {
+        let Some(last) = p.module_ids.last() else {
+            continue;
+        };
+        if let Some(m) = modules.iter().find(|m| &m.id == last) {
+            let want = format!("Capstone project: {}", p.capstone);
+            if !m
+                .sections
+                .iter()
+                .any(|s| s.heading.eq_ignore_ascii_case(&want))
+            {
+                sink.push(
+                    &dir.join("modules").join(format!("{last}.md")),
+                    1,
+                    format!(
+                        "the last module of path `{}` needs the section `## {want}`",
+                        p.id
+                    ),
+                );
+            }
+        }
+    }
+
     // Files that belong to no module.
     for (sub, ext) in [("modules", "md"), ("questions", "toml")] {
         if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
@@ -666,6 +693,18 @@ fn parse_lesson(
     if !sections.iter().any(|s| !s.overview) {
         sink.push(file, end + 1, "lesson has no `## ` section");
     }
+    for t in &mref.topics {
+        if !sections
+            .iter()
+            .any(|s| !s.overview && s.heading.eq_ignore_ascii_case(t))
+        {
+            sink.push(
+                file,
+                end + 1,
+                format!("no `## {t}` section: course.toml lists it among the module's topics"),
+            );
+        }
+    }
     for s in &mut sections {
         s.body = s.body.trim().to_string();
     }
@@ -678,6 +717,7 @@ fn parse_lesson(
         title: fm.title.unwrap_or_else(|| mref.title.clone()),
         path: path_id.to_string(),
         quiz_size: mref.quiz_size,
+        topics: mref.topics.clone(),
         objectives: fm.objectives.unwrap_or_default(),
         activities: fm.activities.unwrap_or_default(),
         assessment: fm.assessment.unwrap_or_default(),

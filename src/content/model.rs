@@ -36,6 +36,8 @@ pub struct Module {
     pub path: String,
     /// Number of questions of the module quiz in the outline.
     pub quiz_size: u32,
+    /// The outline's "Topics Covered" (each is a `## ` heading of the lesson).
+    pub topics: Vec<String>,
     pub objectives: Vec<String>,
     pub activities: Vec<String>,
     pub assessment: Vec<String>,

@@ -103,11 +103,11 @@ pub fn explain_page(
             2048,
         )));
     let mut buttons = Vec::new();
-    for j in idx + 1..(idx + 3).min(hits.len()) {
+    for (j, next) in hits.iter().enumerate().skip(idx + 1).take(2) {
         buttons.push(
             CreateButton::new(custom_id(&format!("ex:{j}:"), query))
                 .label(truncate(
-                    &format!("Next: {}", hits[j].heading),
+                    &format!("Next: {}", next.heading),
                     BUTTON_LABEL_MAX,
                 ))
                 .style(serenity::ButtonStyle::Secondary),
