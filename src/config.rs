@@ -115,7 +115,7 @@ fn parse_file(p: &Path) -> Result<FileConfig> {
     toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| text[..s.start].lines().count().max(1))
+            .map(|s| text[..s.start].matches('\n').count() + 1)
             .unwrap_or(1);
         anyhow::anyhow!("{}:{}: {}", p.display(), line, e.message().trim())
     })

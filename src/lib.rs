@@ -13,6 +13,7 @@ pub mod error;
 pub mod explain;
 pub mod jobs;
 pub mod library;
+pub mod quiz;
 pub mod search;
 pub mod store;
 pub mod telemetry;

@@ -1,0 +1,9 @@
+//! Quizzes as rules, without Discord: answers and grading, when a daily quiz runs, which
+//! question comes next, points and streaks, grades and spaced repetition.
+
+pub mod answer;
+pub mod pool;
+pub mod schedule;
+pub mod scoring;
+
+pub use answer::{grade, Answer};
