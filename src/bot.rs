@@ -45,8 +45,8 @@ pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>
     let framework = crate::discord::framework(
         app,
         config.guilds.clone(),
-        Box::new(move |_app: &App| {
-            crate::jobs::start(jobs_app);
+        Box::new(move |_app: &App, http| {
+            crate::jobs::start(jobs_app, http);
         }),
     );
     let mut client = serenity::ClientBuilder::new_with_http(http.build(), intents())

@@ -1,9 +1,41 @@
-//! Buttons, select menus and modals, dispatched by their `custom_id` prefix.
+//! Buttons, select menus and modals, dispatched by their `custom_id` prefix:
+//! `ex`/`exp` (explain results), `qz` (daily quiz answers), `pr` (practice), `rm` (read more).
 
 use super::{render, user_message, Data};
+use crate::content::{AnswerKey, Question};
+use crate::error::UserError;
+use crate::quiz::answer::{matching_display_order, parse_matching, Answer};
+use crate::quiz::{daily, practice};
 use poise::serenity_prelude as serenity;
-use serenity::{CreateInteractionResponse, CreateInteractionResponseMessage};
+use render::quiz as view;
+use serenity::{CreateEmbed, CreateInteractionResponse, CreateInteractionResponseMessage};
 use std::time::Instant;
+
+fn ephemeral(text: impl Into<String>) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(render::truncate(&text.into(), 2000))
+            .ephemeral(true)
+            .allowed_mentions(render::no_pings()),
+    )
+}
+
+fn log_done(
+    kind: &str,
+    id: &str,
+    guild: Option<serenity::GuildId>,
+    user: serenity::UserId,
+    started: Instant,
+) {
+    tracing::info!(
+        component = kind,
+        custom_id = id,
+        guild = guild.map(|g| g.get()).unwrap_or(0),
+        user = user.get(),
+        latency_ms = format!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+        "interaction"
+    );
+}
 
 pub async fn handle_component(
     ctx: &serenity::Context,
@@ -12,39 +44,296 @@ pub async fn handle_component(
 ) {
     let started = Instant::now();
     let id = c.data.custom_id.as_str();
-    let r = if let Some(rest) = id.strip_prefix("ex:") {
-        explain_button(ctx, data, c, rest, false).await
-    } else if let Some(rest) = id.strip_prefix("exp:") {
-        explain_button(ctx, data, c, rest, true).await
-    } else {
-        tracing::warn!(custom_id = id, "unknown component");
-        Ok(())
+    let values: Vec<String> = match &c.data.kind {
+        serenity::ComponentInteractionDataKind::StringSelect { values } => values.clone(),
+        _ => Vec::new(),
+    };
+    let r = match id.split(':').next().unwrap_or("") {
+        "ex" => explain_button(ctx, data, c, &id[3..], false).await,
+        "exp" => explain_button(ctx, data, c, &id[4..], true).await,
+        "qz" => daily_component(ctx, data, c, id, &values).await,
+        "pr" => practice_component(ctx, data, c, id, &values).await,
+        "rm" => read_more(ctx, data, c, &id[3..]).await,
+        _ => {
+            tracing::warn!(custom_id = id, "unknown component");
+            Err(UserError::Invalid("This button is no longer in use.".into()).into())
+        }
     };
     if let Err(e) = r {
-        let msg = user_message(&e, id);
         let _ = c
-            .create_response(
-                ctx,
-                CreateInteractionResponse::Message(
-                    CreateInteractionResponseMessage::new()
-                        .content(msg)
-                        .ephemeral(true)
-                        .allowed_mentions(render::no_pings()),
-                ),
-            )
+            .create_response(ctx, ephemeral(user_message(&e, id)))
             .await;
     }
-    tracing::info!(
-        component = id.split(':').next().unwrap_or(""),
-        guild = c.guild_id.map(|g| g.get()).unwrap_or(0),
-        user = c.user.id.get(),
-        latency_ms = format!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
-        "interaction"
-    );
+    log_done("component", id, c.guild_id, c.user.id, started);
 }
 
-pub async fn handle_modal(_ctx: &serenity::Context, _data: &Data, m: &serenity::ModalInteraction) {
-    tracing::debug!(custom_id = %m.data.custom_id, "modal not handled here");
+pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &serenity::ModalInteraction) {
+    let started = Instant::now();
+    let id = m.data.custom_id.as_str();
+    let text = m
+        .data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|c| match c {
+            serenity::ActionRowComponent::InputText(t) => t.value.clone(),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let answer = Answer::Text(text);
+    let r = match id.split(':').next().unwrap_or("") {
+        "qz" => match parse_quiz_id(id) {
+            Some(quiz) => daily_answer(ctx, data, m.guild_id, m.user.id, quiz, &answer)
+                .await
+                .map(|resp| (resp, false)),
+            None => Err(UserError::Invalid("Unknown quiz.".into()).into()),
+        },
+        "pr" => practice_modal(data, m, id, &answer)
+            .await
+            .map(|r| (r, true)),
+        _ => {
+            tracing::debug!(custom_id = id, "modal not ours");
+            return;
+        }
+    };
+    match r {
+        Ok((resp, _)) => {
+            if let Err(e) = m.create_response(ctx, resp).await {
+                tracing::warn!(error = %e, "modal response failed");
+            }
+        }
+        Err(e) => {
+            let _ = m
+                .create_response(ctx, ephemeral(user_message(&e, id)))
+                .await;
+        }
+    }
+    log_done("modal", id, m.guild_id, m.user.id, started);
+}
+
+fn parse_quiz_id(id: &str) -> Option<i64> {
+    id.split(':').nth(1)?.parse().ok()
+}
+
+/// An answer from a component code: `c<i>`, `b1`/`b0`, `m` (select values).
+fn answer_from_code(code: &str, values: &[String], q: &Question) -> anyhow::Result<Answer> {
+    let bad = || UserError::Invalid("That answer could not be read; try again.".into());
+    if let Some(i) = code.strip_prefix('c') {
+        return Ok(Answer::Choice(i.parse().map_err(|_| bad())?));
+    }
+    match code {
+        "b1" => Ok(Answer::Bool(true)),
+        "b0" => Ok(Answer::Bool(false)),
+        "m" => match &q.key {
+            AnswerKey::Matching(pairs) => {
+                let shown = matching_display_order(&q.id, pairs.len());
+                parse_matching(values, pairs.len(), &shown)
+                    .map_err(|e| UserError::Invalid(e).into())
+            }
+            _ => Err(bad().into()),
+        },
+        _ => Err(bad().into()),
+    }
+}
+
+async fn daily_component(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &serenity::ComponentInteraction,
+    id: &str,
+    values: &[String],
+) -> anyhow::Result<()> {
+    let parts: Vec<&str> = id.split(':').collect();
+    let (Some(quiz), Some(code)) = (
+        parts.get(1).and_then(|q| q.parse::<i64>().ok()),
+        parts.get(2),
+    ) else {
+        return Err(UserError::Invalid("Unknown quiz.".into()).into());
+    };
+    let app = &data.app;
+    if *code == "f" {
+        // Fill-in: ask in a modal (checked again on submit).
+        let modal = view::fill_in_modal(&format!("qz:{quiz}"));
+        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
+            .await?;
+        return Ok(());
+    }
+    let q_row = crate::store::quiz::get_quiz(&app.db, quiz)
+        .await?
+        .ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?;
+    let q = daily::question(&app.course, &q_row.question_id)?;
+    let answer = answer_from_code(code, values, q)?;
+    let resp = daily_answer(ctx, data, c.guild_id, c.user.id, quiz, &answer).await?;
+    c.create_response(ctx, resp).await?;
+    Ok(())
+}
+
+async fn daily_answer(
+    _ctx: &serenity::Context,
+    data: &Data,
+    guild: Option<serenity::GuildId>,
+    user: serenity::UserId,
+    quiz: i64,
+    answer: &Answer,
+) -> anyhow::Result<CreateInteractionResponse> {
+    let g = guild.ok_or(UserError::GuildOnly)?.get();
+    match daily::answer(&data.app, quiz, g, user.get(), answer).await? {
+        daily::AnswerOutcome::Recorded { closes_at } => Ok(ephemeral(format!(
+            "Answer recorded. The answer is revealed {}.",
+            view::relative(closes_at)
+        ))),
+        daily::AnswerOutcome::AlreadyAnswered => Ok(ephemeral(
+            "You already answered this quiz; your first answer counts.",
+        )),
+    }
+}
+
+/// `pr:<session>:<position>:<code>`
+fn parse_practice(id: &str) -> Option<(i64, usize, String)> {
+    let p: Vec<&str> = id.split(':').collect();
+    Some((
+        p.get(1)?.parse().ok()?,
+        p.get(2)?.parse().ok()?,
+        p.get(3)?.to_string(),
+    ))
+}
+
+async fn practice_component(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &serenity::ComponentInteraction,
+    id: &str,
+    values: &[String],
+) -> anyhow::Result<()> {
+    let (session, position, code) =
+        parse_practice(id).ok_or_else(|| UserError::Invalid("Unknown practice quiz.".into()))?;
+    if code == "f" {
+        let modal = view::fill_in_modal(&format!("pr:{session}:{position}"));
+        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
+            .await?;
+        return Ok(());
+    }
+    let app = &data.app;
+    let s = crate::store::practice::get_session(&app.db, session)
+        .await?
+        .ok_or_else(|| UserError::Invalid("This practice quiz no longer exists.".into()))?;
+    let qid = s
+        .questions
+        .get(position)
+        .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
+    let q = daily::question(&app.course, qid)?;
+    let answer = answer_from_code(&code, values, q)?;
+    let resp = practice_step(data, c.user.id.get(), session, position, &answer).await?;
+    c.create_response(ctx, resp).await?;
+    Ok(())
+}
+
+async fn practice_modal(
+    data: &Data,
+    m: &serenity::ModalInteraction,
+    id: &str,
+    answer: &Answer,
+) -> anyhow::Result<CreateInteractionResponse> {
+    let (session, position, _) =
+        parse_practice(id).ok_or_else(|| UserError::Invalid("Unknown practice quiz.".into()))?;
+    practice_step(data, m.user.id.get(), session, position, answer).await
+}
+
+/// Record a practice answer and show feedback with the next question, or the final score.
+async fn practice_step(
+    data: &Data,
+    user: u64,
+    session: i64,
+    position: usize,
+    answer: &Answer,
+) -> anyhow::Result<CreateInteractionResponse> {
+    let app = &data.app;
+    let step = practice::answer(app, session, user, position, answer).await?;
+    let q = daily::question(&app.course, &step.question_id)?;
+    let feedback = view::practice_feedback(q, step.correct, &answer.describe(q));
+    let mut msg = CreateInteractionResponseMessage::new()
+        .content(render::truncate(&feedback, 2000))
+        .allowed_mentions(render::no_pings());
+    if let Some(sum) = step.summary {
+        let mut desc = format!(
+            "**{}/{}** right · **{:.0}%** · grade **{} {}**\nPass mark for this path: {}%.",
+            sum.correct, sum.total, sum.percent, sum.grade.grade, sum.grade.label, sum.pass_mark
+        );
+        if sum.passed {
+            desc.push_str(if sum.newly_completed {
+                "\n🎉 Module complete!"
+            } else {
+                "\nPassed (module already complete)."
+            });
+        } else {
+            desc.push_str(
+                "\nNot passed yet: the questions you missed will come back first next time.",
+            );
+        }
+        msg = msg
+            .embed(
+                CreateEmbed::new()
+                    .title(format!("Practice finished · {}", step.session.module_id))
+                    .description(desc)
+                    .color(render::COLOR),
+            )
+            .components(vec![]);
+    } else {
+        let next = &step.session.questions[step.session.position];
+        let nq = daily::question(&app.course, next)?;
+        let (embed, rows) = view::practice_question(
+            &app.course,
+            nq,
+            session,
+            step.session.position,
+            step.session.questions.len(),
+        );
+        msg = msg.embed(embed).components(rows);
+    }
+    Ok(CreateInteractionResponse::UpdateMessage(msg))
+}
+
+/// `rm:<question id>`: the lesson section of the question's topic, to the clicker.
+async fn read_more(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &serenity::ComponentInteraction,
+    qid: &str,
+) -> anyhow::Result<()> {
+    let app = &data.app;
+    let q = daily::question(&app.course, qid)?;
+    let m = app
+        .course
+        .module(&q.module)
+        .ok_or_else(|| UserError::UnknownModule(q.module.clone()))?;
+    let section = m
+        .topic_sections()
+        .find(|s| s.heading.eq_ignore_ascii_case(&q.topic))
+        .ok_or_else(|| {
+            UserError::Invalid(format!("No lesson section about {} was found.", q.topic))
+        })?;
+    let hit = crate::search::Hit {
+        module: m.id.clone(),
+        module_title: m.title.clone(),
+        path: m.path.clone(),
+        heading: section.heading.clone(),
+        excerpt: String::new(),
+        text: section.body.clone(),
+        score: 0.0,
+        kind: crate::search::HitKind::Section,
+    };
+    let (embed, _) = render::explain_page(&app.course, &[hit], 0, &q.topic, false);
+    c.create_response(
+        ctx,
+        CreateInteractionResponse::Message(
+            CreateInteractionResponseMessage::new()
+                .embed(embed)
+                .ephemeral(true)
+                .allowed_mentions(render::no_pings()),
+        ),
+    )
+    .await?;
+    Ok(())
 }
 
 /// `ex:<n>:<query>` shows result n to the clicker; `exp:<n>:<query>` posts result n in the channel.
@@ -61,10 +350,10 @@ async fn explain_button(
     let search = app
         .search_within(std::time::Duration::from_secs(2))
         .await
-        .ok_or(crate::error::UserError::IndexNotReady)?;
+        .ok_or(UserError::IndexNotReady)?;
     let hits = search.search(query, n + 3);
     if n >= hits.len() {
-        return Err(crate::error::UserError::Invalid(
+        return Err(UserError::Invalid(
             "That result is no longer available; run /explain again.".into(),
         )
         .into());

@@ -23,7 +23,7 @@ pub const APOLOGY: &str =
 
 /// Called once at the first READY (not on reconnects): registers the slash commands and hands
 /// over the shared state. Any error here is fatal (see `bot::serve`).
-pub type OnReady = Box<dyn FnOnce(&App) + Send + Sync>;
+pub type OnReady = Box<dyn FnOnce(&App, std::sync::Arc<serenity::Http>) + Send + Sync>;
 
 /// The poise framework with every command of [`commands::all`].
 pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framework<Data, Error> {
@@ -56,7 +56,7 @@ pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framew
                     }
                     tracing::info!(user = %ready.user.name, guilds = ?guilds, "slash commands registered per guild");
                 }
-                on_ready(&app);
+                on_ready(&app, ctx.http.clone());
                 Ok(Data { app })
             })
         })

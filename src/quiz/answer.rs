@@ -22,7 +22,10 @@ impl Answer {
             Answer::Text(t) => format!("t:{t}"),
             Answer::Matching(v) => format!(
                 "m:{}",
-                v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+                v.iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
             ),
         }
     }
@@ -118,7 +121,9 @@ pub fn matching_display_order(question_id: &str, n: usize) -> Vec<usize> {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     for i in (1..n).rev() {
-        h = h.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        h = h
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let j = (h >> 33) as usize % (i + 1);
         order.swap(i, j);
     }
@@ -174,25 +179,39 @@ mod tests {
 
     #[test]
     fn grading_each_type() {
-        let mc = q(AnswerKey::MultipleChoice { choices: vec!["a".into(), "b".into()], answer: 1 });
+        let mc = q(AnswerKey::MultipleChoice {
+            choices: vec!["a".into(), "b".into()],
+            answer: 1,
+        });
         assert!(grade(&mc, &Answer::Choice(1)));
         assert!(!grade(&mc, &Answer::Choice(0)));
         assert!(!grade(&mc, &Answer::Bool(true)));
         let tf = q(AnswerKey::TrueFalse(false));
         assert!(grade(&tf, &Answer::Bool(false)));
-        let fi = q(AnswerKey::FillIn(vec!["task_acks_late".into(), "acks late".into()]));
+        let fi = q(AnswerKey::FillIn(vec![
+            "task_acks_late".into(),
+            "acks late".into(),
+        ]));
         assert!(grade(&fi, &Answer::Text("  Task_Acks_Late ".into())));
         assert!(grade(&fi, &Answer::Text("`task_acks_late`".into())));
         assert!(grade(&fi, &Answer::Text("ACKS   late".into())));
         assert!(!grade(&fi, &Answer::Text("acks".into())));
-        let m = q(AnswerKey::Matching(vec![("a".into(), "1".into()), ("b".into(), "2".into())]));
+        let m = q(AnswerKey::Matching(vec![
+            ("a".into(), "1".into()),
+            ("b".into(), "2".into()),
+        ]));
         assert!(grade(&m, &Answer::Matching(vec![0, 1])));
         assert!(!grade(&m, &Answer::Matching(vec![1, 0])));
     }
 
     #[test]
     fn encode_roundtrip() {
-        for a in [Answer::Choice(3), Answer::Bool(true), Answer::Text("x: y".into()), Answer::Matching(vec![2, 0, 1])] {
+        for a in [
+            Answer::Choice(3),
+            Answer::Bool(true),
+            Answer::Text("x: y".into()),
+            Answer::Matching(vec![2, 0, 1]),
+        ] {
             assert_eq!(Answer::decode(&a.encode()), Some(a));
         }
     }
@@ -207,7 +226,10 @@ mod tests {
         let vals: Vec<String> = (0..3)
             .map(|l| format!("{l}-{}", shown.iter().position(|&r| r == l).unwrap()))
             .collect();
-        assert_eq!(parse_matching(&vals, 3, &shown).unwrap(), Answer::Matching(vec![0, 1, 2]));
+        assert_eq!(
+            parse_matching(&vals, 3, &shown).unwrap(),
+            Answer::Matching(vec![0, 1, 2])
+        );
         assert!(parse_matching(&["0-0".into(), "0-1".into(), "2-2".into()], 3, &shown).is_err());
         assert!(parse_matching(&["0-0".into()], 3, &shown).is_err());
     }

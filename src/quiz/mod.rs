@@ -2,8 +2,11 @@
 //! question comes next, points and streaks, grades and spaced repetition.
 
 pub mod answer;
+pub mod daily;
 pub mod pool;
+pub mod practice;
 pub mod schedule;
 pub mod scoring;
+pub mod stats;
 
 pub use answer::{grade, Answer};

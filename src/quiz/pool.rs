@@ -34,7 +34,10 @@ pub fn next_question(
         return Some((q, cycle));
     }
     let next = cycle + 1;
-    cycle_order(pool, seed, next).into_iter().next().map(|q| (q, next))
+    cycle_order(pool, seed, next)
+        .into_iter()
+        .next()
+        .map(|q| (q, next))
 }
 
 #[cfg(test)]

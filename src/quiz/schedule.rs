@@ -21,7 +21,9 @@ pub fn parse_tz(s: &str) -> Result<Tz, String> {
                 .find(|z| z.name().eq_ignore_ascii_case(t))
                 .copied()
         })
-        .ok_or_else(|| format!("`{s}` is not an IANA timezone such as Europe/Berlin or America/New_York"))
+        .ok_or_else(|| {
+            format!("`{s}` is not an IANA timezone such as Europe/Berlin or America/New_York")
+        })
 }
 
 /// Timezone names containing `typed` (case-insensitive), at most `limit`, for autocomplete.
@@ -96,19 +98,34 @@ mod tests {
         let tz: Tz = "Europe/Berlin".parse().unwrap();
         let t = parse_local_time("18:00").unwrap();
         // Winter: UTC+1.
-        assert_eq!(next_run(t, tz, utc("2026-03-27T12:00:00Z")), utc("2026-03-27T17:00:00Z"));
+        assert_eq!(
+            next_run(t, tz, utc("2026-03-27T12:00:00Z")),
+            utc("2026-03-27T17:00:00Z")
+        );
         // Clocks go forward on 2026-03-29: summer UTC+2.
-        assert_eq!(next_run(t, tz, utc("2026-03-28T17:00:00Z")), utc("2026-03-29T16:00:00Z"));
-        assert_eq!(next_run(t, tz, utc("2026-10-24T16:00:00Z")), utc("2026-10-25T17:00:00Z"));
+        assert_eq!(
+            next_run(t, tz, utc("2026-03-28T17:00:00Z")),
+            utc("2026-03-29T16:00:00Z")
+        );
+        assert_eq!(
+            next_run(t, tz, utc("2026-10-24T16:00:00Z")),
+            utc("2026-10-25T17:00:00Z")
+        );
     }
 
     #[test]
     fn skipped_and_repeated_times() {
         let tz: Tz = "Europe/Berlin".parse().unwrap();
         let d = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
-        assert_eq!(local_instant(tz, d, parse_local_time("02:30").unwrap()), utc("2026-03-29T01:30:00Z"));
+        assert_eq!(
+            local_instant(tz, d, parse_local_time("02:30").unwrap()),
+            utc("2026-03-29T01:30:00Z")
+        );
         let d = NaiveDate::from_ymd_opt(2026, 10, 25).unwrap();
-        assert_eq!(local_instant(tz, d, parse_local_time("02:30").unwrap()), utc("2026-10-25T00:30:00Z"));
+        assert_eq!(
+            local_instant(tz, d, parse_local_time("02:30").unwrap()),
+            utc("2026-10-25T00:30:00Z")
+        );
     }
 
     #[test]

@@ -23,7 +23,14 @@ pub struct Streak {
 /// and a wrong answer resets it to 0.
 pub fn apply(s: Streak, date: NaiveDate, correct: bool) -> (Streak, i64) {
     if !correct {
-        return (Streak { current: 0, best: s.best, last_correct: s.last_correct }, 0);
+        return (
+            Streak {
+                current: 0,
+                best: s.best,
+                last_correct: s.last_correct,
+            },
+            0,
+        );
     }
     let current = match s.last_correct {
         Some(d) if d == date => s.current.max(1),
@@ -32,7 +39,11 @@ pub fn apply(s: Streak, date: NaiveDate, correct: bool) -> (Streak, i64) {
     };
     let bonus = STREAK_BONUS_PER_DAY * (current - 1).clamp(0, STREAK_BONUS_CAP);
     (
-        Streak { current, best: s.best.max(current), last_correct: Some(date) },
+        Streak {
+            current,
+            best: s.best.max(current),
+            last_correct: Some(date),
+        },
         POINTS_CORRECT + bonus,
     )
 }
@@ -129,8 +140,14 @@ mod tests {
     #[test]
     fn periods() {
         let now = Utc.with_ymd_and_hms(2026, 3, 19, 15, 0, 0).unwrap(); // a Thursday
-        assert_eq!(Period::Week.start(now), Utc.with_ymd_and_hms(2026, 3, 16, 0, 0, 0).unwrap());
-        assert_eq!(Period::Month.start(now), Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
+        assert_eq!(
+            Period::Week.start(now),
+            Utc.with_ymd_and_hms(2026, 3, 16, 0, 0, 0).unwrap()
+        );
+        assert_eq!(
+            Period::Month.start(now),
+            Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
+        );
         assert!(Period::parse("nope").is_none());
     }
 

@@ -1,7 +1,10 @@
 //! SQLite through sqlx: connecting, migrating, and one file per table family with
 //! intent-named functions that take an executor so they compose in a transaction.
 
+pub mod practice;
+pub mod quiz;
 pub mod settings;
+pub mod time;
 
 use anyhow::{Context, Result};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -33,6 +33,8 @@ pub struct Request {
     /// The raw body.
     pub body: Vec<u8>,
     pub content_type: String,
+    /// What the fake answered (Null for 204).
+    pub response: Value,
 }
 
 impl Request {
@@ -511,13 +513,14 @@ async fn serve_http(
         } else {
             serde_json::from_slice(&body).unwrap_or(Value::Null)
         };
-        let req = Request {
+        let mut req = Request {
             method: method.clone(),
             path: path.clone(),
             query,
             json: json.clone(),
             body,
             content_type: ct,
+            response: Value::Null,
         };
         if let Some(err) = super::schema::check(&req) {
             state.lock().unwrap().schema_failures.push(err);
@@ -535,6 +538,7 @@ async fn serve_http(
         } else {
             route(&method, &path, &json, &ids, &gw_url)
         };
+        req.response = resp.clone().unwrap_or(Value::Null);
         // Record after computing the answer, so a waiter sees the request once it is answered.
         {
             state.lock().unwrap().requests.push(req);

@@ -1,4 +1,5 @@
 #![allow(dead_code)]
 pub mod fake_discord;
 pub mod harness;
+pub mod quiz_helpers;
 pub mod schema;

@@ -3,11 +3,18 @@
 //! commands) and checked on the server through [`super::checks`].
 
 pub mod explain;
+pub mod quiz;
 pub mod settings;
 
 use super::{Data, Error};
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, Error>> {
-    vec![explain::explain(), settings::settings()]
+    vec![
+        explain::explain(),
+        settings::settings(),
+        quiz::quiz(),
+        quiz::leaderboard(),
+        quiz::score(),
+    ]
 }

@@ -1,0 +1,388 @@
+//! `/quiz schedule|unschedule|schedules|stats|practice`, `/leaderboard`, `/score`.
+
+use crate::discord::checks::Actor;
+use crate::discord::render::{self, quiz as view, truncate};
+use crate::discord::{Context, Error};
+use crate::error::UserError;
+use crate::quiz::{daily, practice, schedule as sched, scoring};
+use crate::store::quiz as db;
+use poise::serenity_prelude as serenity;
+use serenity::{CreateEmbed, CreateEmbedFooter, Permissions};
+
+const MOD_PERM: Permissions = Permissions::MANAGE_GUILD;
+const MOD_PERM_NAME: &str = "Manage Server";
+
+async fn ephemeral(ctx: Context<'_>, text: String) -> Result<(), Error> {
+    ctx.send(
+        poise::CreateReply::default()
+            .content(truncate(&text, 2000))
+            .ephemeral(true)
+            .allowed_mentions(render::no_pings()),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn autocomplete_timezone(
+    _ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let choices = sched::tz_suggestions(partial, 25)
+        .into_iter()
+        .map(|z| serenity::AutocompleteChoice::new(z, z))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+pub async fn autocomplete_module(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let p = partial.trim().to_lowercase();
+    let choices = ctx
+        .data()
+        .app
+        .course
+        .modules
+        .iter()
+        .filter(|m| p.is_empty() || m.id.starts_with(&p) || m.title.to_lowercase().contains(&p))
+        .take(25)
+        .map(|m| {
+            serenity::AutocompleteChoice::new(
+                truncate(&format!("{} · {}", m.id, m.title), 100),
+                m.id.clone(),
+            )
+        })
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+pub async fn autocomplete_path(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let p = partial.trim().to_lowercase();
+    let choices = ctx
+        .data()
+        .app
+        .course
+        .paths
+        .iter()
+        .filter(|x| x.id.contains(&p) || x.title.to_lowercase().contains(&p))
+        .map(|x| serenity::AutocompleteChoice::new(truncate(&x.title, 100), x.id.clone()))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Daily quizzes and practice.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("schedule", "unschedule", "schedules", "stats", "practice"),
+    subcommand_required
+)]
+pub async fn quiz(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Post a daily question in a channel (moderators).
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn schedule(
+    ctx: Context<'_>,
+    #[description = "Channel for the daily question"]
+    #[channel_types("Text", "News")]
+    channel: serenity::ChannelId,
+    #[description = "Local time, 24-hour HH:MM (e.g. 18:00)"] time: String,
+    #[description = "IANA timezone, e.g. Europe/Berlin"]
+    #[autocomplete = "autocomplete_timezone"]
+    timezone: String,
+    #[description = "Draw questions from this learning path"]
+    #[autocomplete = "autocomplete_path"]
+    path: Option<String>,
+    #[description = "...or from these modules (e.g. m07, m09)"] modules: Option<String>,
+    #[description = "Minutes the question stays open (default: until the next one)"]
+    #[min = 1]
+    #[max = 1440]
+    window: Option<i64>,
+) -> Result<(), Error> {
+    let app = &ctx.data().app;
+    let g = Actor::from_ctx(&ctx)
+        .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
+        .await?;
+    let s = daily::schedule(
+        app,
+        daily::ScheduleRequest {
+            guild: g,
+            channel: channel.get(),
+            time: &time,
+            timezone: &timezone,
+            path: path.as_deref(),
+            modules: modules.as_deref(),
+            window_minutes: window,
+            by: ctx.author().id.get(),
+        },
+    )
+    .await?;
+    ephemeral(
+        ctx,
+        format!(
+            "Daily quiz scheduled in <#{}> at {} {} from {}. First question {} ({}).",
+            s.channel,
+            s.local_time,
+            s.timezone,
+            s.pool_label,
+            view::full(s.next_run_at),
+            view::relative(s.next_run_at)
+        ),
+    )
+    .await
+}
+
+/// Stop the daily question of a channel (moderators).
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn unschedule(
+    ctx: Context<'_>,
+    #[description = "Channel"]
+    #[channel_types("Text", "News")]
+    channel: serenity::ChannelId,
+) -> Result<(), Error> {
+    let app = &ctx.data().app;
+    let g = Actor::from_ctx(&ctx)
+        .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
+        .await?;
+    if db::delete_schedule(&app.db, g, channel.get()).await? {
+        ephemeral(
+            ctx,
+            format!("No more daily questions in <#{}>.", channel.get()),
+        )
+        .await
+    } else {
+        Err(UserError::Invalid(format!("<#{}> has no daily quiz.", channel.get())).into())
+    }
+}
+
+/// List this server's daily quizzes.
+#[poise::command(slash_command, guild_only)]
+pub async fn schedules(ctx: Context<'_>) -> Result<(), Error> {
+    let app = &ctx.data().app;
+    let g = Actor::from_ctx(&ctx).guild()?;
+    let list = db::schedules_of(&app.db, g).await?;
+    if list.is_empty() {
+        return ephemeral(
+            ctx,
+            "No daily quiz is scheduled. Moderators: `/quiz schedule`.".into(),
+        )
+        .await;
+    }
+    let mut text = String::from("**Daily quizzes**");
+    for s in list {
+        text.push_str(&format!(
+            "\n<#{}> · {} {} · {} · next {}",
+            s.channel,
+            s.local_time,
+            s.timezone,
+            s.pool_label,
+            view::relative(s.next_run_at)
+        ));
+    }
+    ephemeral(ctx, text).await
+}
+
+/// Per question: how many answered and the share right, hardest first (moderators).
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn stats(
+    ctx: Context<'_>,
+    #[description = "Only this module"]
+    #[autocomplete = "autocomplete_module"]
+    module: Option<String>,
+) -> Result<(), Error> {
+    let app = &ctx.data().app;
+    let g = Actor::from_ctx(&ctx)
+        .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
+        .await?;
+    let filter = match module.as_deref() {
+        Some(m) => Some(
+            app.course
+                .find_module(m)
+                .ok_or_else(|| UserError::UnknownModule(m.to_string()))?
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    let report = crate::quiz::stats::question_report(app, g, filter.as_deref()).await?;
+    if report.questions.is_empty() {
+        return ephemeral(ctx, "No closed daily quiz yet.".into()).await;
+    }
+    let mut desc = String::from("**Hardest questions first**\n");
+    for q in report.questions.iter().take(15) {
+        desc.push_str(&format!(
+            "`{}` {}% right of {} · {}\n",
+            q.question_id,
+            q.percent_right,
+            q.answered,
+            truncate(&q.topic, 60)
+        ));
+    }
+    desc.push_str("\n**Modules**\n");
+    for m in &report.modules {
+        desc.push_str(&format!(
+            "{} · {}% right of {}\n",
+            m.module_id, m.percent_right, m.answered
+        ));
+    }
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(
+                CreateEmbed::new()
+                    .title("Quiz statistics")
+                    .description(truncate(&desc, 4000))
+                    .color(render::COLOR),
+            )
+            .ephemeral(true)
+            .allowed_mentions(render::no_pings()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Practise a module: questions one at a time, only you see them.
+#[poise::command(slash_command, guild_only)]
+pub async fn practice(
+    ctx: Context<'_>,
+    #[description = "Module id or title, e.g. m07"]
+    #[autocomplete = "autocomplete_module"]
+    module: String,
+    #[description = "How many questions (default: the module's quiz size)"]
+    #[min = 1]
+    #[max = 50]
+    count: Option<i64>,
+) -> Result<(), Error> {
+    let app = &ctx.data().app;
+    let g = Actor::from_ctx(&ctx).guild()?;
+    let (s, m) = practice::start(app, g, ctx.author().id.get(), &module, count).await?;
+    let q = daily::question(&app.course, &s.questions[0])?;
+    let (embed, rows) = view::practice_question(&app.course, q, s.id, 0, s.questions.len());
+    ctx.send(
+        poise::CreateReply::default()
+            .content(format!(
+                "Practice: **{} {}** · {} questions",
+                m.id,
+                m.title,
+                s.questions.len()
+            ))
+            .embed(embed)
+            .components(rows)
+            .ephemeral(true)
+            .allowed_mentions(render::no_pings()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The top 10 of this server's daily quizzes, and your own rank.
+#[poise::command(slash_command, guild_only)]
+pub async fn leaderboard(
+    ctx: Context<'_>,
+    #[description = "week, month or all (default: all)"] period: Option<String>,
+    #[description = "Only questions of this learning path"]
+    #[autocomplete = "autocomplete_path"]
+    path: Option<String>,
+) -> Result<(), Error> {
+    let app = &ctx.data().app;
+    let g = Actor::from_ctx(&ctx).guild()?;
+    let period = match period.as_deref() {
+        None => scoring::Period::All,
+        Some(p) => scoring::Period::parse(p).ok_or_else(|| {
+            UserError::Invalid(format!("`{p}` is not a period: use week, month or all."))
+        })?,
+    };
+    let path_id = match path.as_deref() {
+        Some(p) => Some(
+            app.course
+                .path(p)
+                .ok_or_else(|| UserError::UnknownPath(p.to_string()))?
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    let me = ctx.author().id.get();
+    let board = crate::quiz::stats::leaderboard(app, g, period, path_id.as_deref(), me).await?;
+    let mut desc = String::new();
+    if board.top.is_empty() {
+        desc.push_str("No points yet: answer the daily question!");
+    }
+    for (i, s) in board.top.iter().enumerate() {
+        desc.push_str(&format!(
+            "**{}.** <@{}> · {} pts · {}/{} right\n",
+            i + 1,
+            s.user,
+            s.points,
+            s.correct,
+            s.answered
+        ));
+    }
+    match board.me {
+        Some((rank, s)) => desc.push_str(&format!("\nYou: **#{rank}** with {} pts", s.points)),
+        None => desc.push_str("\nYou have no points in this period yet."),
+    }
+    let title = format!(
+        "Leaderboard · {}{}",
+        period.label(),
+        path_id.map(|p| format!(" · {p}")).unwrap_or_default()
+    );
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(
+                CreateEmbed::new()
+                    .title(title)
+                    .description(truncate(&desc, 4000))
+                    .color(render::COLOR),
+            )
+            .allowed_mentions(render::no_pings()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Points, rank, accuracy and streaks (yours, or a member's).
+#[poise::command(slash_command, guild_only)]
+pub async fn score(
+    ctx: Context<'_>,
+    #[description = "Member (default: you)"] member: Option<serenity::UserId>,
+) -> Result<(), Error> {
+    let app = &ctx.data().app;
+    let g = Actor::from_ctx(&ctx).guild()?;
+    let who = member.map(|m| m.get()).unwrap_or(ctx.author().id.get());
+    let c = crate::quiz::stats::member_score(app, g, who).await?;
+    let mut desc = format!(
+        "<@{who}>\n**{}** points · rank **{}** · accuracy **{}%** ({}/{})\nStreak: **{}** now, best **{}**",
+        c.points,
+        c.rank.map(|r| format!("#{r}")).unwrap_or_else(|| "—".into()),
+        c.accuracy_percent,
+        c.correct,
+        c.answered,
+        c.current_streak,
+        c.best_streak
+    );
+    if !c.paths.is_empty() {
+        desc.push_str("\n\n**Per path**");
+        for p in &c.paths {
+            desc.push_str(&format!("\n{} · {} pts · {}/{} right", p.0, p.1, p.3, p.2));
+        }
+    }
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(
+                CreateEmbed::new()
+                    .title("Quiz score")
+                    .description(truncate(&desc, 4000))
+                    .color(render::COLOR)
+                    .footer(CreateEmbedFooter::new("Daily quizzes in this server")),
+            )
+            .allowed_mentions(render::no_pings()),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! Daily quizzes: close and reveal, then post the questions that are due.
+
+use crate::app::App;
+use crate::discord::render::{no_pings, quiz as view};
+use crate::quiz::daily;
+use crate::store::quiz as db;
+use poise::serenity_prelude as serenity;
+use serenity::{ChannelId, CreateMessage, EditMessage, MessageId};
+
+pub async fn run(app: &App, http: &serenity::Http) -> anyhow::Result<()> {
+    let now = app.clock.now();
+    daily::close_due(app, now).await?;
+    for q in db::quizzes_to_reveal(&app.db).await? {
+        reveal(app, http, &q).await?;
+    }
+    daily::start_due(app, now).await?;
+    for q in db::quizzes_to_post(&app.db).await? {
+        post(app, http, &q).await?;
+    }
+    Ok(())
+}
+
+async fn post(app: &App, http: &serenity::Http, q: &db::Quiz) -> anyhow::Result<()> {
+    let Ok(question) = daily::question(&app.course, &q.question_id) else {
+        tracing::warn!(quiz = q.id, question = %q.question_id, "question left the course; quiz dropped");
+        db::set_posted(&app.db, q.id, 0).await?;
+        return Ok(());
+    };
+    let (embed, rows) = view::daily_question(&app.course, question, q.id, q.closes_at);
+    // The nonce makes Discord drop a second post of the same quiz (a retry after a crash).
+    let msg = CreateMessage::new()
+        .embed(embed)
+        .components(rows)
+        .allowed_mentions(no_pings())
+        .nonce(serenity::Nonce::String(format!("quiz-{}", q.id)))
+        .enforce_nonce(true);
+    match ChannelId::new(q.channel).send_message(http, msg).await {
+        Ok(m) => {
+            db::set_posted(&app.db, q.id, m.id.get()).await?;
+            tracing::info!(quiz = q.id, channel = q.channel, question = %q.question_id, "daily quiz posted");
+        }
+        Err(e) if super::is_permanent(&e) => {
+            tracing::error!(quiz = q.id, channel = q.channel, error = %e, "cannot post the daily quiz in this channel (check the bot's permissions); skipped");
+            db::set_posted(&app.db, q.id, 0).await?;
+        }
+        Err(e) => {
+            tracing::warn!(quiz = q.id, error = %e, "posting the daily quiz failed; will retry")
+        }
+    }
+    Ok(())
+}
+
+async fn reveal(app: &App, http: &serenity::Http, q: &db::Quiz) -> anyhow::Result<()> {
+    let Some(message) = q.message_id.filter(|m| *m != 0) else {
+        db::mark_revealed(&app.db, q.id).await?;
+        return Ok(());
+    };
+    let Ok(question) = daily::question(&app.course, &q.question_id) else {
+        db::mark_revealed(&app.db, q.id).await?;
+        return Ok(());
+    };
+    let fig = daily::reveal_figures(app, q.id).await?;
+    let (embed, rows) =
+        view::daily_reveal(&app.course, question, fig.answered, fig.percent_right());
+    let edit = EditMessage::new()
+        .embed(embed)
+        .components(rows)
+        .allowed_mentions(no_pings());
+    match ChannelId::new(q.channel)
+        .edit_message(http, MessageId::new(message), edit)
+        .await
+    {
+        Ok(_) => {
+            db::mark_revealed(&app.db, q.id).await?;
+            tracing::info!(
+                quiz = q.id,
+                answered = fig.answered,
+                right = fig.correct,
+                "daily quiz revealed"
+            );
+        }
+        Err(e) if super::is_permanent(&e) => {
+            tracing::error!(quiz = q.id, error = %e, "cannot edit the daily quiz message; reveal skipped");
+            db::mark_revealed(&app.db, q.id).await?;
+        }
+        Err(e) => {
+            tracing::warn!(quiz = q.id, error = %e, "revealing the daily quiz failed; will retry")
+        }
+    }
+    Ok(())
+}

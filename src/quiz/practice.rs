@@ -1,0 +1,205 @@
+//! Practice quizzes: a member works through a module's questions one at a time; questions they
+//! got wrong come back sooner (spaced repetition); passing at the path's pass mark completes
+//! the module.
+
+use super::answer::{grade, Answer};
+use super::scoring;
+use crate::app::App;
+use crate::content::{GradeBand, Module};
+use crate::error::UserError;
+use crate::store::practice as db;
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Most questions one practice quiz asks.
+pub const MAX_COUNT: usize = 50;
+
+/// Order a module's questions for a member: those due for review first (longest overdue first),
+/// then never-seen ones, then the rest by when they fall due.
+pub fn order_for_review(
+    ids: &[String],
+    reviews: &HashMap<String, (i64, DateTime<Utc>)>,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    let mut keyed: Vec<(u8, DateTime<Utc>, usize, &String)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| match reviews.get(id) {
+            Some((_, due)) if *due <= now => (0, *due, i, id),
+            None => (1, now, i, id),
+            Some((_, due)) => (2, *due, i, id),
+        })
+        .collect();
+    keyed.sort();
+    keyed.into_iter().map(|k| k.3.clone()).collect()
+}
+
+/// Start a practice quiz of `module` (id or title) with `count` questions (default: the
+/// module's quiz size from the outline).
+pub async fn start<'a>(
+    app: &'a App,
+    guild: u64,
+    user: u64,
+    module: &str,
+    count: Option<i64>,
+) -> Result<(db::Session, &'a Module)> {
+    let m = app
+        .course
+        .find_module(module)
+        .ok_or_else(|| UserError::UnknownModule(module.trim().to_string()))?;
+    let ids: Vec<String> = app
+        .course
+        .questions_of(&m.id)
+        .map(|q| q.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Err(UserError::Invalid(format!("Module {} has no questions yet.", m.id)).into());
+    }
+    let want = match count {
+        Some(c) if c < 1 || c as usize > MAX_COUNT => {
+            return Err(UserError::Invalid(format!("count must be 1 to {MAX_COUNT}.")).into())
+        }
+        Some(c) => c as usize,
+        None => m.quiz_size as usize,
+    }
+    .min(ids.len());
+    let now = app.clock.now();
+    let reviews = db::reviews(&app.db, user).await?;
+    let chosen: Vec<String> = order_for_review(&ids, &reviews, now)
+        .into_iter()
+        .take(want)
+        .collect();
+    let id = db::create_session(&app.db, guild, user, &m.id, &chosen, now).await?;
+    let s = db::get_session(&app.db, id).await?.expect("just created");
+    Ok((s, m))
+}
+
+/// The end of a practice quiz.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub correct: i64,
+    pub total: usize,
+    pub percent: f64,
+    pub grade: GradeBand,
+    pub pass_mark: u32,
+    pub passed: bool,
+    /// The module became complete with this quiz.
+    pub newly_completed: bool,
+}
+
+/// The result of answering one practice question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub question_id: String,
+    pub correct: bool,
+    pub session: db::Session,
+    pub summary: Option<Summary>,
+}
+
+/// Answer the question at `position` of a session. Only the member who started it may answer,
+/// each position once.
+pub async fn answer(
+    app: &App,
+    session_id: i64,
+    user: u64,
+    position: usize,
+    a: &Answer,
+) -> Result<Step> {
+    let s = db::get_session(&app.db, session_id).await?.ok_or_else(|| {
+        UserError::Invalid("This practice quiz no longer exists; start a new one.".into())
+    })?;
+    if s.user != user {
+        return Err(UserError::Invalid(
+            "This is someone else's practice quiz: start your own with /quiz practice.".into(),
+        )
+        .into());
+    }
+    if s.finished || s.position != position {
+        return Err(UserError::Invalid("You already answered that question.".into()).into());
+    }
+    let qid = s.questions.get(position).cloned().unwrap_or_default();
+    let q = super::daily::question(&app.course, &qid)?;
+    let correct = grade(q, a);
+    let now = app.clock.now();
+    if !db::answer(
+        &app.db,
+        session_id,
+        position,
+        &qid,
+        &a.encode(),
+        correct,
+        now,
+    )
+    .await?
+    {
+        return Err(UserError::Invalid("You already answered that question.".into()).into());
+    }
+    let prev = db::reviews(&app.db, user)
+        .await?
+        .get(&qid)
+        .map(|r| r.0)
+        .unwrap_or(0);
+    let (interval, due) = scoring::next_review(prev, correct, now);
+    db::set_review(&app.db, user, &qid, interval, due).await?;
+    let s = db::get_session(&app.db, session_id).await?.expect("exists");
+    let summary = if s.position >= s.questions.len() {
+        db::finish(&app.db, session_id, now).await?;
+        let total = s.questions.len();
+        let percent = s.correct as f64 * 100.0 / total as f64;
+        let pass_mark = app
+            .course
+            .module(&s.module_id)
+            .and_then(|m| app.course.path(&m.path))
+            .map(|p| p.pass_mark)
+            .unwrap_or(70);
+        let passed = percent + 1e-9 >= pass_mark as f64;
+        let newly_completed = if passed {
+            crate::store::practice::complete_module(
+                &app.db,
+                s.guild,
+                user,
+                &s.module_id,
+                percent.round() as i64,
+                now,
+            )
+            .await?
+        } else {
+            false
+        };
+        Some(Summary {
+            correct: s.correct,
+            total,
+            percent,
+            grade: app.course.grade_for(percent).clone(),
+            pass_mark,
+            passed,
+            newly_completed,
+        })
+    } else {
+        None
+    };
+    Ok(Step {
+        question_id: qid,
+        correct,
+        session: s,
+        summary,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn wrong_answers_come_back_first() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+        let ids: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+        let mut r = HashMap::new();
+        r.insert("c".to_string(), (0, now - chrono::Duration::hours(1))); // wrong: due
+        r.insert("a".to_string(), (4, now + chrono::Duration::days(4))); // right: later
+        let o = order_for_review(&ids, &r, now);
+        assert_eq!(o, vec!["c", "b", "d", "a"]);
+    }
+}

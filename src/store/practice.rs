@@ -1,0 +1,184 @@
+//! practice_sessions, practice_answers, review_items, module_completions.
+
+use super::time::{parse_ts, ts};
+use super::{from_db, to_db};
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqlitePool};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: i64,
+    pub guild: u64,
+    pub user: u64,
+    pub module_id: String,
+    pub questions: Vec<String>,
+    pub position: usize,
+    pub correct: i64,
+    pub finished: bool,
+}
+
+pub async fn create_session(
+    pool: &SqlitePool,
+    guild: u64,
+    user: u64,
+    module_id: &str,
+    questions: &[String],
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    let r = sqlx::query(
+        "INSERT INTO practice_sessions (guild_id, user_id, module_id, questions, started_at)
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(to_db(guild))
+    .bind(to_db(user))
+    .bind(module_id)
+    .bind(questions.join(","))
+    .bind(ts(now))
+    .fetch_one(pool)
+    .await?;
+    Ok(r.get(0))
+}
+
+pub async fn get_session(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Session>> {
+    let r = sqlx::query(
+        "SELECT id, guild_id, user_id, module_id, questions, position, correct, finished_at
+         FROM practice_sessions WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.map(|r| Session {
+        id: r.get(0),
+        guild: from_db(r.get(1)),
+        user: from_db(r.get(2)),
+        module_id: r.get(3),
+        questions: r.get::<String, _>(4).split(',').map(String::from).collect(),
+        position: r.get::<i64, _>(5) as usize,
+        correct: r.get(6),
+        finished: r.get::<Option<String>, _>(7).is_some(),
+    }))
+}
+
+/// Record the answer to the question at `position` and move the session on, atomically;
+/// false when that position was already answered (a double click).
+pub async fn answer(
+    pool: &SqlitePool,
+    session: i64,
+    position: usize,
+    question_id: &str,
+    answer: &str,
+    correct: bool,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    let r = sqlx::query(
+        "INSERT INTO practice_answers (session_id, position, question_id, answer, correct, answered_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(session_id, position) DO NOTHING",
+    )
+    .bind(session)
+    .bind(position as i64)
+    .bind(question_id)
+    .bind(answer)
+    .bind(correct as i64)
+    .bind(ts(now))
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE practice_sessions SET position = position + 1, correct = correct + ? WHERE id = ? AND position = ?",
+    )
+    .bind(correct as i64)
+    .bind(session)
+    .bind(position as i64)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn finish(pool: &SqlitePool, session: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE practice_sessions SET finished_at = COALESCE(finished_at, ?) WHERE id = ?")
+        .bind(ts(now))
+        .bind(session)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// (interval days, due at) per question id, for one member.
+pub async fn reviews(
+    pool: &SqlitePool,
+    user: u64,
+) -> sqlx::Result<HashMap<String, (i64, DateTime<Utc>)>> {
+    let rows = sqlx::query(
+        "SELECT question_id, interval_days, due_at FROM review_items WHERE user_id = ?",
+    )
+    .bind(to_db(user))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), (r.get(1), parse_ts(&r.get::<String, _>(2)))))
+        .collect())
+}
+
+pub async fn set_review(
+    pool: &SqlitePool,
+    user: u64,
+    question: &str,
+    interval: i64,
+    due: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO review_items (user_id, question_id, interval_days, due_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(user_id, question_id) DO UPDATE SET interval_days = excluded.interval_days, due_at = excluded.due_at",
+    )
+    .bind(to_db(user))
+    .bind(question)
+    .bind(interval)
+    .bind(ts(due))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Mark a module complete (keeping the best score); true the first time.
+pub async fn complete_module(
+    pool: &SqlitePool,
+    guild: u64,
+    user: u64,
+    module: &str,
+    score: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO module_completions (guild_id, user_id, module_id, score, completed_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(guild_id, user_id, module_id) DO UPDATE SET score = MAX(score, excluded.score)
+         RETURNING completed_at",
+    )
+    .bind(to_db(guild))
+    .bind(to_db(user))
+    .bind(module)
+    .bind(score)
+    .bind(ts(now))
+    .fetch_one(pool)
+    .await?;
+    Ok(r.get::<String, _>(0) == ts(now))
+}
+
+/// Modules a member has completed in a guild.
+pub async fn completed_modules(
+    pool: &SqlitePool,
+    guild: u64,
+    user: u64,
+) -> sqlx::Result<Vec<String>> {
+    let rows = sqlx::query("SELECT module_id FROM module_completions WHERE guild_id = ? AND user_id = ? ORDER BY module_id")
+        .bind(to_db(guild))
+        .bind(to_db(user))
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
