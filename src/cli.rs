@@ -51,6 +51,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export data from the database (DATABASE_URL) to standard output.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportWhat {
+    /// Every member's daily-quiz scores and answers.
+    Scores {
+        #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+        format: String,
+        /// Only this guild (server id).
+        #[arg(long)]
+        guild: Option<u64>,
+    },
 }
 
 /// Entry point of the binary.
@@ -131,6 +148,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         h.path,
                         h.excerpt.replace('\n', "\n   ")
                     );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { what } => {
+            let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+            let mut out = std::io::stdout().lock();
+            match what {
+                ExportWhat::Scores { format, guild } => {
+                    rt.block_on(crate::export::scores(&config, &format, guild, &mut out))?
                 }
             }
             Ok(ExitCode::SUCCESS)

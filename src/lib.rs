@@ -11,6 +11,7 @@ pub mod content;
 pub mod discord;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod jobs;
 pub mod library;
 pub mod quiz;

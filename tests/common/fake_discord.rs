@@ -52,6 +52,9 @@ struct State {
     /// Custom per-route answers: (method, path suffix) → (status, body).
     overrides: Vec<(String, String, u16, Value)>,
     schema_failures: Vec<String>,
+    /// Messages created with `enforce_nonce`, by nonce: Discord returns the same message for a
+    /// repeated nonce instead of creating a second one.
+    nonces: HashMap<String, Value>,
 }
 
 enum GwCommand {
@@ -533,11 +536,28 @@ async fn serve_http(
                 .find(|(m, suf, _, _)| *m == method && path.ends_with(suf.as_str()))
                 .map(|(_, _, st, b)| (*st, b.clone()))
         };
+        let nonce =
+            (method == "POST" && path.ends_with("/messages") && json["enforce_nonce"] == true)
+                .then(|| json["nonce"].as_str().map(String::from))
+                .flatten();
+        let seen = nonce
+            .as_ref()
+            .and_then(|n| state.lock().unwrap().nonces.get(n).cloned());
         let (status, resp): (u16, Option<Value>) = if let Some((st, b)) = over {
             (st, Some(b))
+        } else if let Some(m) = seen {
+            (200, Some(m))
         } else {
             route(&method, &path, &json, &ids, &gw_url)
         };
+        if let (Some(n), Some(r)) = (&nonce, &resp) {
+            state
+                .lock()
+                .unwrap()
+                .nonces
+                .entry(n.clone())
+                .or_insert_with(|| r.clone());
+        }
         req.response = resp.clone().unwrap_or(Value::Null);
         // Record after computing the answer, so a waiter sees the request once it is answered.
         {

@@ -1,0 +1,94 @@
+//! `coursebot export ...`: data out of SQLite as CSV or JSON.
+
+use crate::config::Config;
+use crate::store::quiz::{export_answers, ExportedAnswer};
+use anyhow::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// Quote a CSV field when needed (RFC 4180).
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[derive(Serialize)]
+struct MemberExport {
+    guild_id: u64,
+    user_id: u64,
+    points: i64,
+    answered: usize,
+    correct: usize,
+    current_streak: i64,
+    best_streak: i64,
+    answers: Vec<ExportedAnswer>,
+}
+
+/// Every member's daily-quiz scores and answers (optionally of one guild) to `out`.
+pub async fn scores(
+    config: &Config,
+    format: &str,
+    guild: Option<u64>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let pool = crate::store::connect(&config.database_url).await?;
+    let answers = export_answers(&pool, guild).await?;
+    match format {
+        "csv" => {
+            writeln!(out, "guild_id,user_id,quiz_id,channel_id,quiz_date,question_id,module_id,path_id,answer,correct,points,answered_at")?;
+            for a in &answers {
+                writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{},{},{},{},{}",
+                    a.guild_id,
+                    a.user_id,
+                    a.quiz_id,
+                    a.channel_id,
+                    a.quiz_date,
+                    csv_field(&a.question_id),
+                    a.module_id,
+                    a.path_id,
+                    csv_field(&a.answer),
+                    a.correct,
+                    a.points,
+                    a.answered_at
+                )?;
+            }
+        }
+        _ => {
+            let mut members: BTreeMap<(u64, u64), MemberExport> = BTreeMap::new();
+            for a in answers {
+                let m = members
+                    .entry((a.guild_id, a.user_id))
+                    .or_insert_with(|| MemberExport {
+                        guild_id: a.guild_id,
+                        user_id: a.user_id,
+                        points: 0,
+                        answered: 0,
+                        correct: 0,
+                        current_streak: 0,
+                        best_streak: 0,
+                        answers: Vec::new(),
+                    });
+                m.points += a.points;
+                m.answered += 1;
+                m.correct += a.correct as usize;
+                m.answers.push(a);
+            }
+            for m in members.values_mut() {
+                let s = crate::store::quiz::get_streak(&pool, m.guild_id, m.user_id).await?;
+                m.current_streak = s.current;
+                m.best_streak = s.best;
+            }
+            let list: Vec<&MemberExport> = members.values().collect();
+            serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "members": list }))?;
+            writeln!(out)?;
+        }
+    }
+    pool.close().await;
+    Ok(())
+}
