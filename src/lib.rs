@@ -14,6 +14,7 @@ pub mod explain;
 pub mod export;
 pub mod jobs;
 pub mod library;
+pub mod office_hours;
 pub mod quiz;
 pub mod search;
 pub mod store;
