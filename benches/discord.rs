@@ -23,15 +23,35 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 
 async fn explain_round_trips(n: usize) {
     let content = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content");
-    let bot = TestBot::start_with(Options { content, start: common::harness::default_start() }).await;
+    let bot = TestBot::start_with(Options {
+        content,
+        start: common::harness::default_start(),
+    })
+    .await;
     // Let the index finish building.
-    bot.app.search_within(Duration::from_secs(60)).await.expect("index");
+    bot.app
+        .search_within(Duration::from_secs(60))
+        .await
+        .expect("index");
     let me = Member::new(4_000_000_000_000_000_001, "alice");
-    let queries = ["chords", "chrods", "retry a task", "callback after group", "rabbitmq"];
+    let queries = [
+        "chords",
+        "chrods",
+        "retry a task",
+        "callback after group",
+        "rabbitmq",
+    ];
     let mut times = Vec::with_capacity(n);
     for i in 0..n + 20 {
         let t = Instant::now();
-        let sent = bot.fake.slash(&me, "explain", json!([opt("topic", 3, queries[i % queries.len()].into())])).await;
+        let sent = bot
+            .fake
+            .slash(
+                &me,
+                "explain",
+                json!([opt("topic", 3, queries[i % queries.len()].into())]),
+            )
+            .await;
         bot.fake.callback(&sent).await;
         if i >= 20 {
             times.push(t.elapsed());
@@ -50,20 +70,50 @@ async fn explain_round_trips(n: usize) {
 async fn answer_burst(members: u64) {
     std::env::set_var("COURSEBOT_TICK_MS", "50");
     let content = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini");
-    let bot = TestBot::start_with(Options { content, start: Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).unwrap() }).await;
+    let bot = TestBot::start_with(Options {
+        content,
+        start: Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).unwrap(),
+    })
+    .await;
     let channel: u64 = 3_000_000_000_000_000_999;
     let admin = Member::admin(4_000_000_000_000_000_100, "mod");
     let s = bot
         .fake
-        .slash_full(&admin, "quiz", json!([sub("schedule", vec![opt("channel", 7, channel.to_string().into()), opt("time", 3, "10:00".into()), opt("timezone", 3, "UTC".into()), opt("modules", 3, "m02".into())])]), resolved_channel(channel))
+        .slash_full(
+            &admin,
+            "quiz",
+            json!([sub(
+                "schedule",
+                vec![
+                    opt("channel", 7, channel.to_string().into()),
+                    opt("time", 3, "10:00".into()),
+                    opt("timezone", 3, "UTC".into()),
+                    opt("modules", 3, "m02".into())
+                ]
+            )]),
+            resolved_channel(channel),
+        )
         .await;
     bot.fake.callback(&s).await;
-    bot.clock.set(Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap());
+    bot.clock
+        .set(Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap());
     let p = format!("/api/v10/channels/{channel}/messages");
-    let post = bot.fake.wait_request(10, |r| r.method == "POST" && r.path == p).await.expect("posted");
+    let post = bot
+        .fake
+        .wait_request(10, |r| r.method == "POST" && r.path == p)
+        .await
+        .expect("posted");
     let msg = post.response.clone();
-    let quiz: i64 = component_ids(&msg)[0].split(':').nth(1).unwrap().parse().unwrap();
-    let row = coursebot::store::quiz::get_quiz(&bot.app.db, quiz).await.unwrap().unwrap();
+    let quiz: i64 = component_ids(&msg)[0]
+        .split(':')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let row = coursebot::store::quiz::get_quiz(&bot.app.db, quiz)
+        .await
+        .unwrap()
+        .unwrap();
     let q = bot.app.course.question(&row.question_id).unwrap().clone();
     let before = bot.fake.requests().len();
     let t0 = Instant::now();
@@ -86,9 +136,15 @@ async fn answer_burst(members: u64) {
         assert!(t0.elapsed() < Duration::from_secs(120), "burst timed out");
     }
     let total = t0.elapsed();
-    let mut lat: Vec<Duration> = sent_at.iter().map(|(p, t)| arrived[p].saturating_duration_since(*t)).collect();
+    let mut lat: Vec<Duration> = sent_at
+        .iter()
+        .map(|(p, t)| arrived[p].saturating_duration_since(*t))
+        .collect();
     lat.sort();
-    let stored = coursebot::store::quiz::answers_of(&bot.app.db, quiz).await.unwrap().len();
+    let stored = coursebot::store::quiz::answers_of(&bot.app.db, quiz)
+        .await
+        .unwrap()
+        .len();
     println!(
         "answer burst: members={members} stored={stored} dispatched in {:.0} ms, all acknowledged in {:.0} ms => {:.0} answers/s; ack latency p50={:.2} ms p99={:.2} ms max={:.2} ms",
         dispatch.as_secs_f64() * 1e3,
@@ -102,7 +158,11 @@ async fn answer_burst(members: u64) {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         explain_round_trips(500).await;
         answer_burst(2000).await;

@@ -54,6 +54,7 @@ pub async fn handle_component(
         "qz" => daily_component(ctx, data, c, id, &values).await,
         "pr" => practice_component(ctx, data, c, id, &values).await,
         "rm" => read_more(ctx, data, c, &id[3..]).await,
+        "oh" => office_hours_component(ctx, data, c, id, &values).await,
         _ => {
             tracing::warn!(custom_id = id, "unknown component");
             Err(UserError::Invalid("This button is no longer in use.".into()).into())
@@ -371,5 +372,79 @@ async fn explain_button(
     }
     c.create_response(ctx, CreateInteractionResponse::Message(msg))
         .await?;
+    Ok(())
+}
+
+/// `oh:remind:<id>` toggles a member's reminder (asking for the lead time when turning it on);
+/// `oh:lead:<id>` (a select with the lead in minutes) turns it on.
+async fn office_hours_component(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &serenity::ComponentInteraction,
+    id: &str,
+    values: &[String],
+) -> anyhow::Result<()> {
+    use crate::office_hours::PERSONAL_LEADS;
+    use crate::store::office_hours as db;
+    let parts: Vec<&str> = id.split(':').collect();
+    let series: i64 = parts
+        .get(2)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| UserError::Invalid("Unknown session.".into()))?;
+    let app = &data.app;
+    let g = c.guild_id.ok_or(UserError::GuildOnly)?.get();
+    let stored = db::get(&app.db, g, series)
+        .await?
+        .filter(|s| !s.series.cancelled)
+        .ok_or_else(|| UserError::Invalid("This session was cancelled.".into()))?;
+    let user = c.user.id.get();
+    let resp = match parts.get(1).copied() {
+        Some("remind") => {
+            if db::unsubscribe(&app.db, series, user).await? {
+                ephemeral(format!(
+                    "You will no longer be reminded of **{}**.",
+                    render::truncate(&render::defuse(&stored.series.topic), 200)
+                ))
+            } else {
+                let options = PERSONAL_LEADS
+                    .iter()
+                    .map(|(m, label)| serenity::CreateSelectMenuOption::new(*label, m.to_string()))
+                    .collect();
+                CreateInteractionResponse::Message(
+                    CreateInteractionResponseMessage::new()
+                        .content("When should I send you a direct message?")
+                        .components(vec![serenity::CreateActionRow::SelectMenu(
+                            serenity::CreateSelectMenu::new(
+                                format!("oh:lead:{series}"),
+                                serenity::CreateSelectMenuKind::String { options },
+                            )
+                            .placeholder("Pick a lead time"),
+                        )])
+                        .ephemeral(true)
+                        .allowed_mentions(render::no_pings()),
+                )
+            }
+        }
+        Some("lead") => {
+            let lead: i64 = values
+                .first()
+                .and_then(|v| v.parse().ok())
+                .filter(|m| PERSONAL_LEADS.iter().any(|(l, _)| l == m))
+                .ok_or_else(|| UserError::Invalid("Pick one of the lead times.".into()))?;
+            db::subscribe(&app.db, series, user, lead).await?;
+            CreateInteractionResponse::UpdateMessage(
+                CreateInteractionResponseMessage::new()
+                    .content(format!(
+                        "I will send you a direct message {} each session of **{}** (click Remind me again to stop).",
+                        PERSONAL_LEADS.iter().find(|(l, _)| *l == lead).map(|(_, t)| *t).unwrap_or("before"),
+                        render::truncate(&render::defuse(&stored.series.topic), 200)
+                    ))
+                    .components(vec![])
+                    .allowed_mentions(render::no_pings()),
+            )
+        }
+        _ => return Err(UserError::Invalid("Unknown button.".into()).into()),
+    };
+    c.create_response(ctx, resp).await?;
     Ok(())
 }

@@ -89,6 +89,16 @@ async fn on_error(err: poise::FrameworkError<'_, Data, Error>) {
                 tracing::warn!(error = %e, "could not report an error to the member");
             }
         }
+        poise::FrameworkError::ArgumentParse {
+            error, input, ctx, ..
+        } => {
+            tracing::warn!(command = %ctx.command().qualified_name, input = ?input, error = %error, "unreadable options");
+            let reply = poise::CreateReply::default()
+                .content("I could not read the options of that command; please check them and try again.")
+                .ephemeral(true)
+                .allowed_mentions(render::no_pings());
+            let _ = ctx.send(reply).await;
+        }
         poise::FrameworkError::Setup { error, .. } => {
             tracing::error!(error = format!("{error:#}"), "setup at READY failed");
             // Fatal: without registered commands and state every later event would hang.

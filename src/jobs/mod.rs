@@ -2,6 +2,7 @@
 //! reminders); every tick reads the injected clock, does what is due and records it, so a
 //! restart finds the same rows and nothing is done twice. Started once, at the first READY.
 
+pub mod office_hours;
 mod quiz;
 
 use crate::app::App;
@@ -38,7 +39,11 @@ pub fn start(app: App, http: Arc<serenity::Http>) {
 
 /// Do everything that is due now.
 pub async fn tick(app: &App, http: &serenity::Http) -> anyhow::Result<()> {
-    quiz::run(app, http).await?;
+    // Independent: a failure in one does not hold up the other.
+    let q = quiz::run(app, http).await;
+    let o = office_hours::run(app, http).await;
+    q?;
+    o?;
     Ok(())
 }
 

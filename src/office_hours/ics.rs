@@ -45,7 +45,9 @@ fn offset_text(secs: i32) -> String {
 }
 
 fn offset_at(tz: Tz, t: DateTime<Utc>) -> i32 {
-    tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()
+    tz.offset_from_utc_datetime(&t.naive_utc())
+        .fix()
+        .local_minus_utc()
 }
 
 /// Offset changes of `tz` between `from` and `to`: (instant, offset before, offset after).
@@ -83,15 +85,31 @@ fn vtimezone(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>, out: &mut String) {
     // The observance in force at the start of the window.
     let first_kind = "STANDARD";
     fold(&format!("BEGIN:{first_kind}"), out);
-    fold(&format!("DTSTART:{}", local_stamp(from.naive_utc() + Duration::seconds(start_off as i64))), out);
+    fold(
+        &format!(
+            "DTSTART:{}",
+            local_stamp(from.naive_utc() + Duration::seconds(start_off as i64))
+        ),
+        out,
+    );
     fold(&format!("TZOFFSETFROM:{}", offset_text(start_off)), out);
     fold(&format!("TZOFFSETTO:{}", offset_text(start_off)), out);
     fold(&format!("TZNAME:{}", abbr(from)), out);
     fold(&format!("END:{first_kind}"), out);
     for (at, before, after) in transitions(tz, from, to) {
-        let kind = if after > before { "DAYLIGHT" } else { "STANDARD" };
+        let kind = if after > before {
+            "DAYLIGHT"
+        } else {
+            "STANDARD"
+        };
         fold(&format!("BEGIN:{kind}"), out);
-        fold(&format!("DTSTART:{}", local_stamp(at.naive_utc() + Duration::seconds(before as i64))), out);
+        fold(
+            &format!(
+                "DTSTART:{}",
+                local_stamp(at.naive_utc() + Duration::seconds(before as i64))
+            ),
+            out,
+        );
         fold(&format!("TZOFFSETFROM:{}", offset_text(before)), out);
         fold(&format!("TZOFFSETTO:{}", offset_text(after)), out);
         fold(&format!("TZNAME:{}", abbr(at)), out);
@@ -102,17 +120,25 @@ fn vtimezone(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>, out: &mut String) {
 
 /// A calendar of every active session of `series`, stamped `now`. `host_names` maps host ids to
 /// display names for the description.
-pub fn calendar(series: &[Series], now: DateTime<Utc>, host_names: &BTreeMap<u64, String>) -> String {
+pub fn calendar(
+    series: &[Series],
+    now: DateTime<Utc>,
+    host_names: &BTreeMap<u64, String>,
+) -> String {
     let mut out = String::new();
     fold("BEGIN:VCALENDAR", &mut out);
     fold("VERSION:2.0", &mut out);
-    fold("PRODID:-//coursebot//Celery course office hours//EN", &mut out);
+    fold(
+        "PRODID:-//coursebot//Celery course office hours//EN",
+        &mut out,
+    );
     fold("CALSCALE:GREGORIAN", &mut out);
     fold("METHOD:PUBLISH", &mut out);
     // One VTIMEZONE per zone used by a weekly series.
     let mut zones: BTreeMap<&str, (Tz, DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
     for s in series.iter().filter(|s| s.weekly && !s.cancelled) {
-        let first = crate::quiz::schedule::local_instant(s.tz, s.start_local.date(), s.start_local.time());
+        let first =
+            crate::quiz::schedule::local_instant(s.tz, s.start_local.date(), s.start_local.time());
         let last = s
             .until
             .map(|u| crate::quiz::schedule::local_instant(s.tz, u, s.start_local.time()))
@@ -122,16 +148,34 @@ pub fn calendar(series: &[Series], now: DateTime<Utc>, host_names: &BTreeMap<u64
         e.2 = e.2.max(last);
     }
     for (tz, from, to) in zones.values() {
-        vtimezone(*tz, *from - Duration::days(1), *to + Duration::days(1), &mut out);
+        vtimezone(
+            *tz,
+            *from - Duration::days(1),
+            *to + Duration::days(1),
+            &mut out,
+        );
     }
     for s in series.iter().filter(|s| !s.cancelled) {
         fold("BEGIN:VEVENT", &mut out);
-        fold(&format!("UID:office-hours-{}-{}@coursebot", s.guild, s.id), &mut out);
+        fold(
+            &format!("UID:office-hours-{}-{}@coursebot", s.guild, s.id),
+            &mut out,
+        );
         fold(&format!("DTSTAMP:{}", utc_stamp(now)), &mut out);
         if s.weekly {
             let end = s.start_local + Duration::minutes(s.duration_minutes);
-            fold(&format!("DTSTART;TZID={}:{}", s.tz.name(), local_stamp(s.start_local)), &mut out);
-            fold(&format!("DTEND;TZID={}:{}", s.tz.name(), local_stamp(end)), &mut out);
+            fold(
+                &format!(
+                    "DTSTART;TZID={}:{}",
+                    s.tz.name(),
+                    local_stamp(s.start_local)
+                ),
+                &mut out,
+            );
+            fold(
+                &format!("DTEND;TZID={}:{}", s.tz.name(), local_stamp(end)),
+                &mut out,
+            );
             let mut rule = "RRULE:FREQ=WEEKLY".to_string();
             if let Some(u) = s.until {
                 // UNTIL is inclusive; in UTC when DTSTART has a TZID.
@@ -140,14 +184,33 @@ pub fn calendar(series: &[Series], now: DateTime<Utc>, host_names: &BTreeMap<u64
             }
             fold(&rule, &mut out);
         } else {
-            let start = crate::quiz::schedule::local_instant(s.tz, s.start_local.date(), s.start_local.time());
+            let start = crate::quiz::schedule::local_instant(
+                s.tz,
+                s.start_local.date(),
+                s.start_local.time(),
+            );
             fold(&format!("DTSTART:{}", utc_stamp(start)), &mut out);
-            fold(&format!("DTEND:{}", utc_stamp(start + Duration::minutes(s.duration_minutes))), &mut out);
+            fold(
+                &format!(
+                    "DTEND:{}",
+                    utc_stamp(start + Duration::minutes(s.duration_minutes))
+                ),
+                &mut out,
+            );
         }
-        fold(&format!("SUMMARY:{}", text(&format!("Office hours: {}", s.topic))), &mut out);
+        fold(
+            &format!("SUMMARY:{}", text(&format!("Office hours: {}", s.topic))),
+            &mut out,
+        );
         let mut desc = format!("Celery course office hours: {}.", s.topic);
         if let Some(h) = s.host {
-            desc.push_str(&format!(" Host: {}.", host_names.get(&h).cloned().unwrap_or_else(|| format!("member {h}"))));
+            desc.push_str(&format!(
+                " Host: {}.",
+                host_names
+                    .get(&h)
+                    .cloned()
+                    .unwrap_or_else(|| format!("member {h}"))
+            ));
         }
         fold(&format!("DESCRIPTION:{}", text(&desc)), &mut out);
         fold("STATUS:CONFIRMED", &mut out);

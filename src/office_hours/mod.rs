@@ -13,7 +13,12 @@ pub const MAX_DURATION_MINUTES: i64 = 8 * 60;
 /// Default reminder lead times, in minutes: a day and a quarter of an hour before.
 pub const DEFAULT_LEADS: [i64; 2] = [24 * 60, 15];
 /// Lead times a member can pick for their own reminder, in minutes.
-pub const PERSONAL_LEADS: [(i64, &str); 4] = [(15, "15 minutes before"), (60, "1 hour before"), (180, "3 hours before"), (1440, "1 day before")];
+pub const PERSONAL_LEADS: [(i64, &str); 4] = [
+    (15, "15 minutes before"),
+    (60, "1 hour before"),
+    (180, "3 hours before"),
+    (1440, "1 day before"),
+];
 /// How long after the start a "starting now" message may still go out (bot was down), minutes.
 pub const STARTING_NOW_GRACE_MINUTES: i64 = 10;
 
@@ -132,11 +137,15 @@ pub fn plan(
         return Err(format!("{start} {} is in the past.", tz.name()));
     }
     if !(1..=MAX_DURATION_MINUTES).contains(&duration_minutes) {
-        return Err(format!("The duration must be 1 to {MAX_DURATION_MINUTES} minutes (8 hours)."));
+        return Err(format!(
+            "The duration must be 1 to {MAX_DURATION_MINUTES} minutes (8 hours)."
+        ));
     }
     let until = match until.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(_) if !weekly => return Err("`until` only applies to weekly sessions (repeat: weekly).".into()),
+        Some(_) if !weekly => {
+            return Err("`until` only applies to weekly sessions (repeat: weekly).".into())
+        }
         Some(u) => {
             let d = NaiveDate::parse_from_str(u, "%Y-%m-%d")
                 .map_err(|_| format!("`{u}` is not a date: use YYYY-MM-DD"))?;
@@ -146,7 +155,14 @@ pub fn plan(
             Some(d)
         }
     };
-    Ok(Plan { start_local: local, tz, duration_minutes, weekly, until, first_start })
+    Ok(Plan {
+        start_local: local,
+        tz,
+        duration_minutes,
+        weekly,
+        until,
+        first_start,
+    })
 }
 
 /// Parse reminder lead times such as `24h, 15m, 90` (minutes when no unit); 1 minute to 7 days,
@@ -198,11 +214,17 @@ pub fn due_reminders(series: &Series, leads: &[i64], now: DateTime<Utc>) -> Vec<
         for &lead in leads {
             let at = occ.start - Duration::minutes(lead);
             if at <= now && now < occ.start {
-                out.push(Due { occurrence: occ, lead_minutes: lead });
+                out.push(Due {
+                    occurrence: occ,
+                    lead_minutes: lead,
+                });
             }
         }
         if occ.start <= now && now < occ.start + Duration::minutes(STARTING_NOW_GRACE_MINUTES) {
-            out.push(Due { occurrence: occ, lead_minutes: 0 });
+            out.push(Due {
+                occurrence: occ,
+                lead_minutes: 0,
+            });
         }
     }
     out
@@ -245,7 +267,15 @@ mod tests {
     #[test]
     fn weekly_keeps_local_time_across_dst() {
         let now = utc("2026-03-10T00:00:00Z");
-        let p = plan("2026-03-19 17:00", "Europe/Berlin", 60, true, Some("2026-04-09"), now).unwrap();
+        let p = plan(
+            "2026-03-19 17:00",
+            "Europe/Berlin",
+            60,
+            true,
+            Some("2026-04-09"),
+            now,
+        )
+        .unwrap();
         let s = series(&p);
         let occ: Vec<_> = s.upcoming(now, 10).iter().map(|o| o.start).collect();
         assert_eq!(
@@ -258,18 +288,41 @@ mod tests {
             ]
         );
         // After the second one ended, the third is next.
-        assert_eq!(s.next(utc("2026-03-26T17:00:00Z")).unwrap().start, utc("2026-04-02T15:00:00Z"));
+        assert_eq!(
+            s.next(utc("2026-03-26T17:00:00Z")).unwrap().start,
+            utc("2026-04-02T15:00:00Z")
+        );
         assert!(s.next(utc("2026-04-09T16:00:01Z")).is_none(), "series over");
     }
 
     #[test]
     fn validation() {
         let now = utc("2026-03-10T00:00:00Z");
-        assert!(plan("2026-03-29 02:30", "Europe/Berlin", 60, false, None, now).unwrap_err().contains("does not exist"));
-        assert!(plan("2026-03-01 10:00", "Europe/Berlin", 60, false, None, now).unwrap_err().contains("past"));
-        assert!(plan("2026-03-20 10:00", "Europe/Berlin", 0, false, None, now).unwrap_err().contains("duration"));
-        assert!(plan("2026-03-20 10:00", "Europe/Berlin", 481, false, None, now).unwrap_err().contains("duration"));
-        assert!(plan("20.03.2026 10:00", "Europe/Berlin", 60, false, None, now).unwrap_err().contains("YYYY-MM-DD"));
+        assert!(
+            plan("2026-03-29 02:30", "Europe/Berlin", 60, false, None, now)
+                .unwrap_err()
+                .contains("does not exist")
+        );
+        assert!(
+            plan("2026-03-01 10:00", "Europe/Berlin", 60, false, None, now)
+                .unwrap_err()
+                .contains("past")
+        );
+        assert!(
+            plan("2026-03-20 10:00", "Europe/Berlin", 0, false, None, now)
+                .unwrap_err()
+                .contains("duration")
+        );
+        assert!(
+            plan("2026-03-20 10:00", "Europe/Berlin", 481, false, None, now)
+                .unwrap_err()
+                .contains("duration")
+        );
+        assert!(
+            plan("20.03.2026 10:00", "Europe/Berlin", 60, false, None, now)
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
         assert!(plan("2026-03-20 10:00", "Mars/Base", 60, false, None, now).is_err());
         assert!(plan("2026-03-20 10:00", "UTC", 60, true, Some("2026-03-01"), now).is_err());
         assert!(plan("2026-03-20 10:00", "UTC", 480, false, None, now).is_ok());
@@ -285,10 +338,16 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].lead_minutes, 1440);
         // Late (bot was down) but before the start: both leads are due.
-        assert_eq!(due_reminders(&s, &DEFAULT_LEADS, utc("2026-03-12T17:50:00Z")).len(), 2);
+        assert_eq!(
+            due_reminders(&s, &DEFAULT_LEADS, utc("2026-03-12T17:50:00Z")).len(),
+            2
+        );
         // After the start: only "starting now", and only briefly.
         let d = due_reminders(&s, &DEFAULT_LEADS, utc("2026-03-12T18:05:00Z"));
-        assert_eq!(d.iter().map(|d| d.lead_minutes).collect::<Vec<_>>(), vec![0]);
+        assert_eq!(
+            d.iter().map(|d| d.lead_minutes).collect::<Vec<_>>(),
+            vec![0]
+        );
         assert!(due_reminders(&s, &DEFAULT_LEADS, utc("2026-03-12T18:30:00Z")).is_empty());
     }
 

@@ -104,8 +104,11 @@ pub fn check(req: &Request) -> Option<String> {
 }
 
 /// Where Discord's OpenAPI document is narrower than what Discord documents and accepts:
-/// permission bitfields are documented as strings ("default_member_permissions?: ?string") and
-/// serenity sends them so, while the OpenAPI document types them as integers.
+/// - permission bitfields are documented as strings ("default_member_permissions?: ?string") and
+///   serenity sends them so, while the OpenAPI document types them as integers;
+/// - an uploaded attachment's `id` is the index of the file part, an integer in Discord's own
+///   examples (`"attachments": [{"id": 0, ...}]`) and in serenity, a snowflake string in the
+///   OpenAPI document.
 fn normalize(mut v: Value) -> Value {
     fn walk(v: &mut Value) {
         match v {
@@ -114,6 +117,13 @@ fn normalize(mut v: Value) -> Value {
                     if k == "default_member_permissions" {
                         if let Some(n) = x.as_str().and_then(|s| s.parse::<u64>().ok()) {
                             *x = Value::from(n);
+                        }
+                    }
+                    if k == "attachments" {
+                        for a in x.as_array_mut().into_iter().flatten() {
+                            if let Some(n) = a.get("id").and_then(Value::as_u64) {
+                                a["id"] = Value::from(n.to_string());
+                            }
                         }
                     }
                     walk(x);

@@ -3,6 +3,7 @@
 //! commands) and checked on the server through [`super::checks`].
 
 pub mod explain;
+pub mod office_hours;
 pub mod quiz;
 pub mod settings;
 
@@ -16,5 +17,6 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         quiz::quiz(),
         quiz::leaderboard(),
         quiz::score(),
+        office_hours::officehours(),
     ]
 }

@@ -17,7 +17,7 @@ const PERM_NAME: &str = "Manage Server";
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("show", "announcements", "moderator_role", "cert_role"),
+    subcommands("show", "announcements", "moderator_role", "cert_role", "reminders"),
     subcommand_required
 )]
 pub async fn settings(_ctx: Context<'_>) -> Result<(), Error> {
@@ -142,6 +142,28 @@ pub async fn cert_role(
             cert.title,
             role.get()
         ),
+    )
+    .await
+}
+
+/// Set when office-hours reminders go out, e.g. `24h, 15m` (default).
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn reminders(
+    ctx: Context<'_>,
+    #[description = "Lead times before each session, e.g. 24h, 15m"] leads: String,
+) -> Result<(), Error> {
+    let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
+    let app = &ctx.data().app;
+    let parsed = crate::office_hours::parse_leads(&leads).map_err(UserError::Invalid)?;
+    crate::store::office_hours::set_leads(&app.db, g, &parsed, app.clock.now()).await?;
+    let text = parsed
+        .iter()
+        .map(|m| crate::office_hours::lead_text(*m))
+        .collect::<Vec<_>>()
+        .join(", ");
+    reply(
+        ctx,
+        format!("Office-hours reminders will go out: {text} (and when a session starts)."),
     )
     .await
 }
