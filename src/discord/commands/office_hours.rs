@@ -179,7 +179,6 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// Change a session (moderators).
-#[allow(clippy::too_many_arguments)]
 #[poise::command(
     slash_command,
     guild_only,
