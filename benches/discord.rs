@@ -6,7 +6,6 @@
 //! Run: `cargo bench --bench discord`.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use chrono::{TimeZone, Utc};
