@@ -68,6 +68,14 @@ pub enum ExportWhat {
         #[arg(long)]
         guild: Option<u64>,
     },
+    /// Every member's completed modules, exams, capstones and certificates.
+    Progress {
+        #[arg(long, value_parser = ["csv", "json"], default_value = "csv")]
+        format: String,
+        /// Only this guild (server id).
+        #[arg(long)]
+        guild: Option<u64>,
+    },
 }
 
 /// Entry point of the binary.
@@ -158,6 +166,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             match what {
                 ExportWhat::Scores { format, guild } => {
                     rt.block_on(crate::export::scores(&config, &format, guild, &mut out))?
+                }
+                ExportWhat::Progress { format, guild } => {
+                    rt.block_on(crate::export::progress(&config, &format, guild, &mut out))?
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -92,3 +92,37 @@ pub async fn scores(
     pool.close().await;
     Ok(())
 }
+
+/// Every member's progress: completed modules, graded exams, capstones, certificates.
+pub async fn progress(
+    config: &Config,
+    format: &str,
+    guild: Option<u64>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let pool = crate::store::connect(&config.database_url).await?;
+    let rows = crate::store::certification::export_rows(&pool, guild).await?;
+    match format {
+        "csv" => {
+            writeln!(out, "guild_id,user_id,kind,id,detail,at")?;
+            for (g, u, kind, id, detail, at) in &rows {
+                writeln!(
+                    out,
+                    "{g},{u},{kind},{},{},{at}",
+                    csv_field(id),
+                    csv_field(detail)
+                )?;
+            }
+        }
+        _ => {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(g, u, kind, id, detail, at)| serde_json::json!({"guild_id": g, "user_id": u, "kind": kind, "id": id, "detail": detail, "at": at}))
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "progress": list }))?;
+            writeln!(out)?;
+        }
+    }
+    pool.close().await;
+    Ok(())
+}

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod bot;
+pub mod certification;
 pub mod cli;
 pub mod clock;
 pub mod config;

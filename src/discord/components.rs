@@ -55,6 +55,7 @@ pub async fn handle_component(
         "pr" => practice_component(ctx, data, c, id, &values).await,
         "rm" => read_more(ctx, data, c, &id[3..]).await,
         "oh" => office_hours_component(ctx, data, c, id, &values).await,
+        "xm" => exam_component(ctx, data, c, id, &values).await,
         _ => {
             tracing::warn!(custom_id = id, "unknown component");
             Err(UserError::Invalid("This button is no longer in use.".into()).into())
@@ -447,4 +448,65 @@ async fn office_hours_component(
     };
     c.create_response(ctx, resp).await?;
     Ok(())
+}
+
+/// `xm:<exam>:<position>:<code>`: an exam answer.
+async fn exam_component(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &serenity::ComponentInteraction,
+    id: &str,
+    values: &[String],
+) -> anyhow::Result<()> {
+    let (exam, position, code) =
+        parse_practice(id).ok_or_else(|| UserError::Invalid("Unknown exam.".into()))?;
+    if code == "f" {
+        let modal = view::fill_in_modal(&format!("xm:{exam}:{position}"));
+        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
+            .await?;
+        return Ok(());
+    }
+    let app = &data.app;
+    let e = crate::store::certification::get_exam(&app.db, exam)
+        .await?
+        .ok_or_else(|| UserError::Invalid("This exam no longer exists.".into()))?;
+    let qid = e
+        .questions
+        .get(position)
+        .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
+    let q = daily::question(&app.course, qid)?;
+    let answer = answer_from_code(&code, values, q)?;
+    let resp = exam_step(data, c.user.id.get(), exam, position, &answer).await?;
+    c.create_response(ctx, resp).await?;
+    Ok(())
+}
+
+/// Record an exam answer and show the next question, or the result.
+async fn exam_step(
+    data: &Data,
+    user: u64,
+    exam: i64,
+    position: usize,
+    answer: &Answer,
+) -> anyhow::Result<CreateInteractionResponse> {
+    use crate::certification::service::{self, ExamStep};
+    let app = &data.app;
+    let msg = match service::answer(app, exam, user, position, answer).await? {
+        ExamStep::Next { exam, position } => {
+            let q = daily::question(&app.course, &exam.questions[position])?;
+            let (embed, rows) =
+                render::certification::exam_question(&app.course, &exam, q, position);
+            CreateInteractionResponseMessage::new()
+                .content("Answer saved.")
+                .embed(embed)
+                .components(rows)
+        }
+        ExamStep::Finished(r) => CreateInteractionResponseMessage::new()
+            .content("")
+            .embed(render::certification::exam_result(&app.course, &r))
+            .components(vec![]),
+    };
+    Ok(CreateInteractionResponse::UpdateMessage(
+        msg.allowed_mentions(render::no_pings()),
+    ))
 }

@@ -2,6 +2,7 @@
 //! reminders); every tick reads the injected clock, does what is due and records it, so a
 //! restart finds the same rows and nothing is done twice. Started once, at the first READY.
 
+mod certification;
 pub mod office_hours;
 mod quiz;
 
@@ -42,8 +43,10 @@ pub async fn tick(app: &App, http: &serenity::Http) -> anyhow::Result<()> {
     // Independent: a failure in one does not hold up the other.
     let q = quiz::run(app, http).await;
     let o = office_hours::run(app, http).await;
+    let c = certification::run(app, http).await;
     q?;
     o?;
+    c?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 pub mod fake_discord;
 pub mod harness;
+pub mod ladder;
 pub mod quiz_helpers;
 pub mod schema;

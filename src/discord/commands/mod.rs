@@ -2,6 +2,7 @@
 //! declared beside each command (`default_member_permissions`, so members do not even see staff
 //! commands) and checked on the server through [`super::checks`].
 
+pub mod certification;
 pub mod explain;
 pub mod office_hours;
 pub mod quiz;
@@ -18,5 +19,9 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         quiz::leaderboard(),
         quiz::score(),
         office_hours::officehours(),
+        certification::progress(),
+        certification::exam(),
+        certification::capstone(),
+        certification::certs(),
     ]
 }

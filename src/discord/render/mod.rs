@@ -17,6 +17,7 @@ pub const CUSTOM_ID_MAX: usize = 100;
 pub const EXPLAIN_BODY_CHARS: usize = 3000;
 pub const COLOR: u32 = 0x37_81_4a;
 
+pub mod certification;
 pub mod office_hours;
 pub mod quiz;
 
