@@ -10,24 +10,26 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
 pub async fn member_state(app: &App, guild: u64, user: u64) -> Result<MemberState> {
-    let mut s = MemberState::default();
-    s.completed_modules = crate::store::practice::completed_modules(&app.db, guild, user)
-        .await?
-        .into_iter()
-        .collect();
-    for (c, p, passed) in db::best_exams(&app.db, guild, user).await? {
-        s.best_exam.insert(c, (p, passed));
-    }
-    s.capstone = db::capstone_states(&app.db, guild, user)
-        .await?
-        .into_iter()
-        .collect();
-    s.held = db::held(&app.db, guild, user)
-        .await?
-        .into_iter()
-        .map(|c| c.cert_id)
-        .collect();
-    Ok(s)
+    Ok(MemberState {
+        completed_modules: crate::store::practice::completed_modules(&app.db, guild, user)
+            .await?
+            .into_iter()
+            .collect(),
+        best_exam: db::best_exams(&app.db, guild, user)
+            .await?
+            .into_iter()
+            .map(|(c, p, passed)| (c, (p, passed)))
+            .collect(),
+        capstone: db::capstone_states(&app.db, guild, user)
+            .await?
+            .into_iter()
+            .collect(),
+        held: db::held(&app.db, guild, user)
+            .await?
+            .into_iter()
+            .map(|c| c.cert_id)
+            .collect(),
+    })
 }
 
 pub async fn progress(app: &App, guild: u64, user: u64) -> Result<Vec<CertStatus>> {
