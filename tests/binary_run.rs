@@ -20,7 +20,10 @@ async fn run_serves_and_stops_on_sigterm_without_logging_the_token() {
         .arg("run")
         .env("DISCORD_TOKEN", TOKEN)
         .env("DISCORD_API_BASE", &fake.rest_url)
-        .env("DATABASE_URL", format!("sqlite://{}", tmp.path().join("bot.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", tmp.path().join("bot.db").display()),
+        )
         .env("COURSEBOT_CONTENT_DIR", &mini)
         .env("COURSEBOT_INDEX_DIR", tmp.path().join("index"))
         .env("RUST_LOG", "debug")
@@ -42,22 +45,57 @@ async fn run_serves_and_stops_on_sigterm_without_logging_the_token() {
         .wait_request(60, |r| r.method == "PUT" && r.path.ends_with("/commands"))
         .await
         .expect("commands registered");
-    assert_eq!(reg.path, "/api/v10/applications/1000000000000000001/commands");
-    let names: Vec<String> = reg.json.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
-    for n in ["explain", "settings", "quiz", "leaderboard", "score", "officehours", "progress", "exam", "capstone", "certs"] {
+    assert_eq!(
+        reg.path,
+        "/api/v10/applications/1000000000000000001/commands"
+    );
+    let names: Vec<String> = reg
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    for n in [
+        "explain",
+        "settings",
+        "quiz",
+        "leaderboard",
+        "score",
+        "officehours",
+        "progress",
+        "exam",
+        "capstone",
+        "certs",
+    ] {
         assert!(names.contains(&n.to_string()), "{n} registered: {names:?}");
     }
     // Staff commands are hidden from members.
-    let settings = reg.json.as_array().unwrap().iter().find(|c| c["name"] == "settings").unwrap();
+    let settings = reg
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "settings")
+        .unwrap();
     assert_eq!(settings["default_member_permissions"], "32");
 
     let me = Member::new(4_000_000_000_000_000_001, "alice");
-    let sent = fake.slash(&me, "explain", serde_json::json!([opt("topic", 3, "chords".into())])).await;
+    let sent = fake
+        .slash(
+            &me,
+            "explain",
+            serde_json::json!([opt("topic", 3, "chords".into())]),
+        )
+        .await;
     let cb = fake.callback(&sent).await;
     assert_eq!(cb.json["data"]["embeds"][0]["title"], "Chords");
 
     // SIGTERM: a clean stop.
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     let mut status = None;
     for _ in 0..100 {
         if let Some(s) = child.try_wait().unwrap() {
@@ -69,9 +107,18 @@ async fn run_serves_and_stops_on_sigterm_without_logging_the_token() {
     let status = status.expect("stopped within 10 s of SIGTERM");
     let log = reader.join().unwrap();
     assert!(status.success(), "clean exit: {status:?}\n{log}");
-    assert!(log.contains("shutting down") && log.contains("stopped"), "{log}");
-    assert!(log.contains("latency_ms"), "one line per interaction with its latency");
-    assert!(!log.contains(TOKEN) && !log.contains("SECRET-TOKEN"), "the token leaked into the log");
+    assert!(
+        log.contains("shutting down") && log.contains("stopped"),
+        "{log}"
+    );
+    assert!(
+        log.contains("latency_ms"),
+        "one line per interaction with its latency"
+    );
+    assert!(
+        !log.contains(TOKEN) && !log.contains("SECRET-TOKEN"),
+        "the token leaked into the log"
+    );
     // Every request carried the token, so it was really used.
     assert!(fake.requests().len() > 2);
 }

@@ -32,12 +32,24 @@ fn every_module_is_complete() {
     for m in &c.modules {
         let st = s.modules.iter().find(|x| x.id == m.id).unwrap();
         if st.sections < m.topics.len() {
-            problems.push(format!("{}: {} sections for {} outline topics", m.id, st.sections, m.topics.len()));
+            problems.push(format!(
+                "{}: {} sections for {} outline topics",
+                m.id,
+                st.sections,
+                m.topics.len()
+            ));
         }
         for t in &m.topics {
-            let sec = m.topic_sections().find(|x| x.heading.eq_ignore_ascii_case(t)).unwrap();
+            let sec = m
+                .topic_sections()
+                .find(|x| x.heading.eq_ignore_ascii_case(t))
+                .unwrap();
             if sec.words() < 150 {
-                problems.push(format!("{}: section `{t}` has {} words (< 150)", m.id, sec.words()));
+                problems.push(format!(
+                    "{}: section `{t}` has {} words (< 150)",
+                    m.id,
+                    sec.words()
+                ));
             }
         }
         if !m.sections.iter().any(|x| x.heading.starts_with("Lab: ")) {
@@ -58,12 +70,22 @@ fn every_module_is_complete() {
                 problems.push(format!("{}: no {} question", m.id, t.as_str()));
             }
             if n * 2 > q.total {
-                problems.push(format!("{}: {} is more than half ({n}/{})", m.id, t.as_str(), q.total));
+                problems.push(format!(
+                    "{}: {} is more than half ({n}/{})",
+                    m.id,
+                    t.as_str(),
+                    q.total
+                ));
             }
         }
     }
     assert_eq!(c.modules.len(), 32, "32 modules");
-    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -81,18 +103,39 @@ fn every_outline_topic_is_the_top_result_for_its_own_name() {
             }
         }
     }
-    assert!(misses.is_empty(), "{} topic(s) not found first:\n{}", misses.len(), misses.join("\n"));
+    assert!(
+        misses.is_empty(),
+        "{} topic(s) not found first:\n{}",
+        misses.len(),
+        misses.join("\n")
+    );
 }
 
 #[test]
 fn chords_typos_and_synonyms_on_the_real_course() {
     let idx = SearchIndex::in_memory(course()).unwrap();
-    for q in ["chords", "chrods", "callback after group", "what is a chord"] {
+    for q in [
+        "chords",
+        "chrods",
+        "callback after group",
+        "what is a chord",
+    ] {
         let h = idx.search(q, 1);
-        assert!(h[0].heading.to_lowercase().contains("chord") || h[0].text.to_lowercase().contains("chord"), "{q}: {:?}", h[0].heading);
+        assert!(
+            h[0].heading.to_lowercase().contains("chord")
+                || h[0].text.to_lowercase().contains("chord"),
+            "{q}: {:?}",
+            h[0].heading
+        );
     }
     let h = idx.search("run a task every monday morning cron", 3);
-    assert!(h.iter().any(|h| h.module == "m10"), "periodic tasks: {:?}", h.iter().map(|h| (&h.module, &h.heading)).collect::<Vec<_>>());
+    assert!(
+        h.iter().any(|h| h.module == "m10"),
+        "periodic tasks: {:?}",
+        h.iter()
+            .map(|h| (&h.module, &h.heading))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -118,25 +161,36 @@ fn python_examples_parse() {
             }
         }
     }
-    let python = std::process::Command::new("python3").arg("--version").output();
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output();
     if python.is_err() {
         eprintln!("NOTICE: python3 is not installed: the {} Python examples were NOT checked with ast (skipped)", blocks.len());
         return;
     }
+    // One python3 process checks every block.
     let dir = tempfile::tempdir().unwrap();
-    let mut failures = Vec::new();
-    for (i, (where_, code)) in blocks.iter().enumerate() {
-        let f = dir.path().join(format!("b{i}.py"));
-        std::fs::write(&f, code).unwrap();
-        let o = std::process::Command::new("python3")
-            .args(["-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())"])
-            .arg(&f)
-            .output()
-            .unwrap();
-        if !o.status.success() {
-            failures.push(format!("{where_}: {}", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")));
-        }
-    }
+    let f = dir.path().join("blocks.json");
+    let list: Vec<serde_json::Value> = blocks
+        .iter()
+        .map(|(w, c)| serde_json::json!([w, c]))
+        .collect();
+    std::fs::write(&f, serde_json::to_string(&list).unwrap()).unwrap();
+    let script = "import ast,json,sys\nfor w,c in json.load(open(sys.argv[1])):\n    try:\n        ast.parse(c)\n    except SyntaxError as e:\n        print(f'{w}: line {e.lineno}: {e.msg}')\n";
+    let o = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let failures: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
     assert!(!blocks.is_empty());
-    assert!(failures.is_empty(), "Python blocks that do not parse:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "Python blocks that do not parse:\n{}",
+        failures.join("\n")
+    );
 }
