@@ -71,8 +71,10 @@ fn check_reports_path_and_line() {
         ("questions/m01.toml", "topic = \"Message brokers overview\"", "topic = \"Brokers\"", "questions/m01.toml", 6, "topic `Brokers` is not a `## ` heading"),
         ("questions/m02.toml", "type = \"true_false\"", "type = \"essay\"", "questions/m02.toml", 25, "unknown question type `essay`"),
         ("modules/m02.md", "title = \"Workflows\"\n", "", "modules/m02.md", 1, "front matter is missing the field `title`"),
+        ("modules/m02.md", "## Groups", "## Group execution", "modules/m02.md", 8, "no `## Groups` section: course.toml lists it"),
+        ("modules/m02.md", "## Capstone project: Tiny capstone", "## Capstone", "modules/m02.md", 1, "needs the section `## Capstone project: Tiny capstone`"),
         ("modules/m01.md", "objectives = [\"Understand brokers\"]", "objectives = [\"Understand brokers\"", "modules/m01.md", 6, ""),
-        ("course.toml", "{ id = \"m02\", number = 2, title = \"Workflows\", quiz_size = 3 },", "{ id = \"m02\", number = 2, title = \"Workflows\", quiz_size = 3 },\n  { id = \"m03\", number = 3, title = \"Extra\", quiz_size = 3 },", "course.toml", 14, "module `m03` has no lesson file"),
+        ("course.toml", "topics = [\"Chords\", \"Groups\"] },", "topics = [\"Chords\", \"Groups\"] },\n  { id = \"m03\", number = 3, title = \"Extra\", quiz_size = 3 },", "course.toml", 14, "module `m03` has no lesson file"),
     ];
     for (file, from, to, want_file, want_line, want_msg) in cases {
         let (t, c) = scratch();
