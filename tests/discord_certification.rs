@@ -335,6 +335,30 @@ async fn the_whole_ladder_from_first_module_to_architect() {
             && r.contains("/explain topic:Topic p1"),
         "{r}"
     );
+    // A guild cooldown between attempts.
+    let cb = cmd(
+        &bot.fake,
+        &admin(),
+        "settings",
+        "certification",
+        vec![opt("exam_cooldown", 4, 60.into())],
+    )
+    .await;
+    assert!(reply_text(&cb).contains("60 minutes"), "{}", cb.json);
+    let cb = cmd(
+        &bot.fake,
+        &me,
+        "exam",
+        "start",
+        vec![opt("path", 3, "professional".into())],
+    )
+    .await;
+    assert!(
+        reply_text(&cb).contains("You can retake this exam"),
+        "{}",
+        cb.json
+    );
+    bot.clock.advance(Duration::minutes(61));
     let cb = cmd(
         &bot.fake,
         &me,
@@ -366,6 +390,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
         r.contains("Time is up") && r.contains("**1/3**") && r.contains("Not passed"),
         "{r}"
     );
+    bot.clock.advance(Duration::minutes(61)); // the guild's retake cooldown
     let cb = cmd(
         &bot.fake,
         &me,

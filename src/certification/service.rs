@@ -94,7 +94,7 @@ pub async fn start_exam(app: &App, guild: u64, user: u64, path: &str) -> Result<
         cooldown.filter(|c| *c > 0),
         db::last_graded(&app.db, guild, user, &cert.id).await?,
     ) {
-        let next = last.started_at.max(last.deadline.min(now)) + Duration::minutes(cd);
+        let next = last.graded_at.unwrap_or(last.started_at) + Duration::minutes(cd);
         if now < next {
             return Err(UserError::Invalid(format!(
                 "You can retake this exam {}.",

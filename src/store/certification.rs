@@ -19,11 +19,12 @@ pub struct Exam {
     pub correct: Option<i64>,
     pub percent: Option<f64>,
     pub passed: Option<bool>,
+    pub graded_at: Option<DateTime<Utc>>,
 }
 
 macro_rules! exam_cols {
     () => {
-        "id, guild_id, user_id, cert_id, questions, started_at, deadline, status, correct, percent, passed"
+        "id, guild_id, user_id, cert_id, questions, started_at, deadline, status, correct, percent, passed, graded_at"
     };
 }
 
@@ -45,6 +46,7 @@ fn exam(r: &SqliteRow) -> Exam {
         correct: r.get(8),
         percent: r.get(9),
         passed: r.get::<Option<i64>, _>(10).map(|p| p != 0),
+        graded_at: r.get::<Option<String>, _>(11).map(|s| parse_ts(&s)),
     }
 }
 

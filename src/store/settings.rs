@@ -91,3 +91,28 @@ pub async fn set_cert_role<'e, E: Executor<'e, Database = Sqlite>>(
     .await?;
     Ok(())
 }
+
+/// Set the certification options given (others unchanged).
+pub async fn set_certification_options(
+    pool: &sqlx::SqlitePool,
+    guild: u64,
+    exam_cooldown_minutes: Option<i64>,
+    remove_previous_role: Option<bool>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO guild_settings (guild_id, exam_cooldown_minutes, remove_previous_role, updated_at)
+         VALUES (?1, ?2, COALESCE(?3, 0), ?4)
+         ON CONFLICT(guild_id) DO UPDATE SET
+             exam_cooldown_minutes = COALESCE(?2, exam_cooldown_minutes),
+             remove_previous_role = COALESCE(?3, remove_previous_role),
+             updated_at = excluded.updated_at",
+    )
+    .bind(to_db(guild))
+    .bind(exam_cooldown_minutes)
+    .bind(remove_previous_role.map(|b| b as i64))
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -17,7 +17,14 @@ const PERM_NAME: &str = "Manage Server";
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("show", "announcements", "moderator_role", "cert_role", "reminders"),
+    subcommands(
+        "show",
+        "announcements",
+        "moderator_role",
+        "cert_role",
+        "reminders",
+        "certification"
+    ),
     subcommand_required
 )]
 pub async fn settings(_ctx: Context<'_>) -> Result<(), Error> {
@@ -164,6 +171,41 @@ pub async fn reminders(
     reply(
         ctx,
         format!("Office-hours reminders will go out: {text} (and when a session starts)."),
+    )
+    .await
+}
+
+/// Exam retake cooldown, and whether a new certificate removes the previous role.
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn certification(
+    ctx: Context<'_>,
+    #[description = "Minutes between two attempts at the same exam (0: none)"]
+    #[min = 0]
+    #[max = 43200]
+    exam_cooldown: Option<i64>,
+    #[description = "Remove the previous level's role when a member earns the next certificate"]
+    remove_previous_role: Option<bool>,
+) -> Result<(), Error> {
+    let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
+    let app = &ctx.data().app;
+    db::set_certification_options(
+        &app.db,
+        g,
+        exam_cooldown,
+        remove_previous_role,
+        app.clock.now(),
+    )
+    .await?;
+    let (cd, rm) = crate::store::certification::guild_options(&app.db, g).await?;
+    reply(
+        ctx,
+        format!(
+            "Exam cooldown: {}. Previous role removed on promotion: {}.",
+            cd.filter(|c| *c > 0)
+                .map(|c| format!("{c} minutes"))
+                .unwrap_or_else(|| "none".into()),
+            if rm { "yes" } else { "no" }
+        ),
     )
     .await
 }
