@@ -52,10 +52,10 @@ pub async fn handle_component(
         "ex" => explain_button(ctx, data, c, &id[3..], false).await,
         "exp" => explain_button(ctx, data, c, &id[4..], true).await,
         "qz" => daily_component(ctx, data, c, id, &values).await,
-        "pr" => practice_component(ctx, data, c, id, &values).await,
+        "pr" => sequenced_component(ctx, data, c, Flow::Practice, id, &values).await,
         "rm" => read_more(ctx, data, c, &id[3..]).await,
         "oh" => office_hours_component(ctx, data, c, id, &values).await,
-        "xm" => exam_component(ctx, data, c, id, &values).await,
+        "xm" => sequenced_component(ctx, data, c, Flow::Exam, id, &values).await,
         _ => {
             tracing::warn!(custom_id = id, "unknown component");
             Err(UserError::Invalid("This button is no longer in use.".into()).into())
@@ -85,21 +85,30 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &serenity::Mo
     let answer = Answer::Text(text);
     let r = match id.split(':').next().unwrap_or("") {
         "qz" => match parse_quiz_id(id) {
-            Some(quiz) => daily_answer(ctx, data, m.guild_id, m.user.id, quiz, &answer)
-                .await
-                .map(|resp| (resp, false)),
+            Some(quiz) => daily_answer(ctx, data, m.guild_id, m.user.id, quiz, &answer).await,
             None => Err(UserError::Invalid("Unknown quiz.".into()).into()),
         },
-        "pr" => practice_modal(data, m, id, &answer)
-            .await
-            .map(|r| (r, true)),
+        p @ ("pr" | "xm") => {
+            let flow = if p == "pr" {
+                Flow::Practice
+            } else {
+                Flow::Exam
+            };
+            match parse_practice(id) {
+                Some((seq, position, _)) => {
+                    flow.step(data, m.user.id.get(), seq, position, &answer)
+                        .await
+                }
+                None => Err(UserError::Invalid("Unknown quiz.".into()).into()),
+            }
+        }
         _ => {
             tracing::debug!(custom_id = id, "modal not ours");
             return;
         }
     };
     match r {
-        Ok((resp, _)) => {
+        Ok(resp) => {
             if let Err(e) = m.create_response(ctx, resp).await {
                 tracing::warn!(error = %e, "modal response failed");
             }
@@ -198,47 +207,6 @@ fn parse_practice(id: &str) -> Option<(i64, usize, String)> {
         p.get(2)?.parse().ok()?,
         p.get(3)?.to_string(),
     ))
-}
-
-async fn practice_component(
-    ctx: &serenity::Context,
-    data: &Data,
-    c: &serenity::ComponentInteraction,
-    id: &str,
-    values: &[String],
-) -> anyhow::Result<()> {
-    let (session, position, code) =
-        parse_practice(id).ok_or_else(|| UserError::Invalid("Unknown practice quiz.".into()))?;
-    if code == "f" {
-        let modal = view::fill_in_modal(&format!("pr:{session}:{position}"));
-        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
-            .await?;
-        return Ok(());
-    }
-    let app = &data.app;
-    let s = crate::store::practice::get_session(&app.db, session)
-        .await?
-        .ok_or_else(|| UserError::Invalid("This practice quiz no longer exists.".into()))?;
-    let qid = s
-        .questions
-        .get(position)
-        .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
-    let q = daily::question(&app.course, qid)?;
-    let answer = answer_from_code(&code, values, q)?;
-    let resp = practice_step(data, c.user.id.get(), session, position, &answer).await?;
-    c.create_response(ctx, resp).await?;
-    Ok(())
-}
-
-async fn practice_modal(
-    data: &Data,
-    m: &serenity::ModalInteraction,
-    id: &str,
-    answer: &Answer,
-) -> anyhow::Result<CreateInteractionResponse> {
-    let (session, position, _) =
-        parse_practice(id).ok_or_else(|| UserError::Invalid("Unknown practice quiz.".into()))?;
-    practice_step(data, m.user.id.get(), session, position, answer).await
 }
 
 /// Record a practice answer and show feedback with the next question, or the final score.
@@ -450,37 +418,6 @@ async fn office_hours_component(
     Ok(())
 }
 
-/// `xm:<exam>:<position>:<code>`: an exam answer.
-async fn exam_component(
-    ctx: &serenity::Context,
-    data: &Data,
-    c: &serenity::ComponentInteraction,
-    id: &str,
-    values: &[String],
-) -> anyhow::Result<()> {
-    let (exam, position, code) =
-        parse_practice(id).ok_or_else(|| UserError::Invalid("Unknown exam.".into()))?;
-    if code == "f" {
-        let modal = view::fill_in_modal(&format!("xm:{exam}:{position}"));
-        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
-            .await?;
-        return Ok(());
-    }
-    let app = &data.app;
-    let e = crate::store::certification::get_exam(&app.db, exam)
-        .await?
-        .ok_or_else(|| UserError::Invalid("This exam no longer exists.".into()))?;
-    let qid = e
-        .questions
-        .get(position)
-        .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
-    let q = daily::question(&app.course, qid)?;
-    let answer = answer_from_code(&code, values, q)?;
-    let resp = exam_step(data, c.user.id.get(), exam, position, &answer).await?;
-    c.create_response(ctx, resp).await?;
-    Ok(())
-}
-
 /// Record an exam answer and show the next question, or the result.
 async fn exam_step(
     data: &Data,
@@ -509,4 +446,79 @@ async fn exam_step(
     Ok(CreateInteractionResponse::UpdateMessage(
         msg.allowed_mentions(render::no_pings()),
     ))
+}
+
+/// The two one-question-at-a-time flows: practice quizzes (`pr:`) and exams (`xm:`). Their
+/// components are `<prefix>:<id>:<position>:<code>`.
+#[derive(Clone, Copy)]
+enum Flow {
+    Practice,
+    Exam,
+}
+
+impl Flow {
+    fn prefix(self) -> &'static str {
+        match self {
+            Flow::Practice => "pr",
+            Flow::Exam => "xm",
+        }
+    }
+
+    async fn questions(self, data: &Data, id: i64) -> anyhow::Result<Vec<String>> {
+        let app = &data.app;
+        let found = match self {
+            Flow::Practice => crate::store::practice::get_session(&app.db, id)
+                .await?
+                .map(|s| s.questions),
+            Flow::Exam => crate::store::certification::get_exam(&app.db, id)
+                .await?
+                .map(|e| e.questions),
+        };
+        Ok(found.ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?)
+    }
+
+    async fn step(
+        self,
+        data: &Data,
+        user: u64,
+        id: i64,
+        position: usize,
+        answer: &Answer,
+    ) -> anyhow::Result<CreateInteractionResponse> {
+        match self {
+            Flow::Practice => practice_step(data, user, id, position, answer).await,
+            Flow::Exam => exam_step(data, user, id, position, answer).await,
+        }
+    }
+}
+
+/// A click in a practice quiz or exam: a fill-in opens a modal; anything else is read as the
+/// answer to the question at that position.
+async fn sequenced_component(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &serenity::ComponentInteraction,
+    flow: Flow,
+    id: &str,
+    values: &[String],
+) -> anyhow::Result<()> {
+    let (seq, position, code) =
+        parse_practice(id).ok_or_else(|| UserError::Invalid("Unknown quiz.".into()))?;
+    if code == "f" {
+        let modal = view::fill_in_modal(&format!("{}:{seq}:{position}", flow.prefix()));
+        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
+            .await?;
+        return Ok(());
+    }
+    let questions = flow.questions(data, seq).await?;
+    let qid = questions
+        .get(position)
+        .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
+    let q = daily::question(&data.app.course, qid)?;
+    let answer = answer_from_code(&code, values, q)?;
+    let resp = flow
+        .step(data, c.user.id.get(), seq, position, &answer)
+        .await?;
+    c.create_response(ctx, resp).await?;
+    Ok(())
 }

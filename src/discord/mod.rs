@@ -63,6 +63,18 @@ pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framew
         .build()
 }
 
+/// Reply to the member only (ephemeral), pinging nobody.
+pub async fn ephemeral(ctx: Context<'_>, text: String) -> Result<(), Error> {
+    ctx.send(
+        poise::CreateReply::default()
+            .content(render::truncate(&text, 2000))
+            .ephemeral(true)
+            .allowed_mentions(render::no_pings()),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn log_done(ctx: Context<'_>) {
     let started = ctx.invocation_data::<Instant>().await.map(|t| *t);
     let ms = started

@@ -3,6 +3,7 @@
 use super::quiz::autocomplete_path;
 use crate::certification::service;
 use crate::discord::checks::Actor;
+use crate::discord::ephemeral;
 use crate::discord::render::{self, certification as view, truncate};
 use crate::discord::{Context, Error};
 use crate::error::UserError;
@@ -12,17 +13,6 @@ use serenity::{CreateEmbed, CreateMessage, Permissions};
 
 const MOD_PERM: Permissions = Permissions::MANAGE_GUILD;
 const MOD_PERM_NAME: &str = "Manage Server";
-
-async fn ephemeral(ctx: Context<'_>, text: String) -> Result<(), Error> {
-    ctx.send(
-        poise::CreateReply::default()
-            .content(truncate(&text, 2000))
-            .ephemeral(true)
-            .allowed_mentions(render::no_pings()),
-    )
-    .await?;
-    Ok(())
-}
 
 /// Where you (or a member) stand on the certification ladder.
 #[poise::command(slash_command, guild_only)]

@@ -2,6 +2,7 @@
 
 use super::quiz::autocomplete_timezone;
 use crate::discord::checks::Actor;
+use crate::discord::ephemeral;
 use crate::discord::render::{self, office_hours as view};
 use crate::discord::{Context, Error};
 use crate::error::UserError;
@@ -20,17 +21,6 @@ pub enum Repeat {
     Once,
     #[name = "weekly"]
     Weekly,
-}
-
-async fn ephemeral(ctx: Context<'_>, text: String) -> Result<(), Error> {
-    ctx.send(
-        poise::CreateReply::default()
-            .content(render::truncate(&text, 2000))
-            .ephemeral(true)
-            .allowed_mentions(render::no_pings()),
-    )
-    .await?;
-    Ok(())
 }
 
 /// Office hours with the instructors.

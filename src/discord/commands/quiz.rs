@@ -1,6 +1,7 @@
 //! `/quiz schedule|unschedule|schedules|stats|practice`, `/leaderboard`, `/score`.
 
 use crate::discord::checks::Actor;
+use crate::discord::ephemeral;
 use crate::discord::render::{self, quiz as view, truncate};
 use crate::discord::{Context, Error};
 use crate::error::UserError;
@@ -11,17 +12,6 @@ use serenity::{CreateEmbed, CreateEmbedFooter, Permissions};
 
 const MOD_PERM: Permissions = Permissions::MANAGE_GUILD;
 const MOD_PERM_NAME: &str = "Manage Server";
-
-async fn ephemeral(ctx: Context<'_>, text: String) -> Result<(), Error> {
-    ctx.send(
-        poise::CreateReply::default()
-            .content(truncate(&text, 2000))
-            .ephemeral(true)
-            .allowed_mentions(render::no_pings()),
-    )
-    .await?;
-    Ok(())
-}
 
 pub async fn autocomplete_timezone(
     _ctx: Context<'_>,

@@ -2,7 +2,7 @@
 //! (Manage Server).
 
 use crate::discord::checks::Actor;
-use crate::discord::render;
+use crate::discord::ephemeral as reply;
 use crate::discord::{Context, Error};
 use crate::error::UserError;
 use crate::store::settings as db;
@@ -28,17 +28,6 @@ const PERM_NAME: &str = "Manage Server";
     subcommand_required
 )]
 pub async fn settings(_ctx: Context<'_>) -> Result<(), Error> {
-    Ok(())
-}
-
-async fn reply(ctx: Context<'_>, text: String) -> Result<(), Error> {
-    ctx.send(
-        poise::CreateReply::default()
-            .content(text)
-            .ephemeral(true)
-            .allowed_mentions(render::no_pings()),
-    )
-    .await?;
     Ok(())
 }
 
