@@ -35,6 +35,8 @@ pub struct Request {
     pub content_type: String,
     /// What the fake answered (Null for 204).
     pub response: Value,
+    /// When the request arrived (for latency measurements).
+    pub received: std::time::Instant,
 }
 
 impl Request {
@@ -524,6 +526,7 @@ async fn serve_http(
             body,
             content_type: ct,
             response: Value::Null,
+            received: std::time::Instant::now(),
         };
         if let Some(err) = super::schema::check(&req) {
             state.lock().unwrap().schema_failures.push(err);
