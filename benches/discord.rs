@@ -147,7 +147,10 @@ async fn answer_burst(members: u64, over: Duration) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let total = arrived.values().max().unwrap().duration_since(t0);
-    let mut lat: Vec<Duration> = sent_at.iter().map(|(p, t)| arrived[p].saturating_duration_since(*t)).collect();
+    let mut lat: Vec<Duration> = sent_at
+        .iter()
+        .map(|(p, t)| arrived[p].saturating_duration_since(*t))
+        .collect();
     lat.sort();
     let stored = coursebot::store::quiz::answers_of(&bot.app.db, quiz)
         .await
@@ -173,7 +176,10 @@ fn main() {
         .build()
         .unwrap();
     // `cargo bench --bench discord -- explain` or `-- burst` runs one part.
-    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let want = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     rt.block_on(async {
         if want("explain") {

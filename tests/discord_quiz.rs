@@ -389,6 +389,22 @@ async fn moderator_role_can_schedule_and_unschedule() {
         "{}",
         cb.json
     );
+    // /settings show is for Manage Server only, and lists what was set.
+    let s = bot
+        .fake
+        .slash(&admin(), "settings", json!([sub("show", vec![])]))
+        .await;
+    let t = reply_text(&bot.fake.callback(&s).await);
+    assert!(
+        t.contains(&format!("Moderator role: <@&{role}>"))
+            && t.contains("Announcement channel: not set"),
+        "{t}"
+    );
+    let s = bot
+        .fake
+        .slash(&member(9), "settings", json!([sub("show", vec![])]))
+        .await;
+    assert!(reply_text(&bot.fake.callback(&s).await).contains("Manage Server"));
     let mut m = member(9);
     m.roles = vec![role];
     let cb = schedule(&bot.fake, &m, "09:30", vec![]).await;
