@@ -19,8 +19,12 @@ fn embed_text(v: &Value) -> String {
     )
 }
 
+/// The small fixture course: known passages, independent of the shipped content.
 fn content() -> Options {
-    Options::default()
+    Options {
+        content: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini"),
+        ..Options::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
