@@ -107,6 +107,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             if problems.is_empty() {
                 let c = course.expect("no problems means a course");
+                if !c.drafts.is_empty() {
+                    println!(
+                        "note: {} draft module(s) without a lesson yet: {}",
+                        c.drafts.len(),
+                        c.drafts.join(", ")
+                    );
+                }
                 println!(
                     "ok: {} paths, {} modules, {} sections, {} questions",
                     c.paths.len(),

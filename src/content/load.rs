@@ -127,6 +127,11 @@ struct RawModuleRef {
     /// The outline's "Topics Covered": each must be a `## ` heading of the lesson.
     #[serde(default)]
     topics: Vec<String>,
+    /// Not written yet: its lesson and question bank may be missing (when present they are
+    /// validated like any other). A draft cannot be practised, so its path's certificate
+    /// cannot be earned until it is written.
+    #[serde(default)]
+    draft: bool,
 }
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -397,6 +402,7 @@ pub fn load_course_lenient(dir: &Path) -> (Option<Course>, Vec<Problem>) {
 
     // Lessons.
     let mut modules = Vec::new();
+    let mut drafts = Vec::new();
     for (mref, path_id) in &module_refs {
         let file = dir.join("modules").join(format!("{}.md", mref.id));
         match std::fs::read_to_string(&file) {
@@ -406,6 +412,7 @@ pub fn load_course_lenient(dir: &Path) -> (Option<Course>, Vec<Problem>) {
                     modules.push(m);
                 }
             }
+            Err(_) if mref.draft => drafts.push(mref.id.clone()),
             Err(_) => sink.push(
                 &course_path,
                 find_line(&format!("id = \"{}\"", mref.id)),
@@ -464,6 +471,9 @@ pub fn load_course_lenient(dir: &Path) -> (Option<Course>, Vec<Problem>) {
     for (mref, _) in &module_refs {
         let file = dir.join("questions").join(format!("{}.toml", mref.id));
         let Ok(text) = std::fs::read_to_string(&file) else {
+            if mref.draft && drafts.contains(&mref.id) {
+                continue;
+            }
             sink.push(
                 &course_path,
                 find_line(&format!("id = \"{}\"", mref.id)),
@@ -495,6 +505,7 @@ pub fn load_course_lenient(dir: &Path) -> (Option<Course>, Vec<Problem>) {
         certifications,
         grades,
         synonyms,
+        drafts,
     };
     (Some(course), sink.problems)
 }

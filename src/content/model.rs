@@ -14,6 +14,8 @@ pub struct Course {
     pub grades: Vec<GradeBand>,
     /// Lowercase phrase → course terms it means.
     pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Modules of course.toml marked `draft` whose lesson is not written yet.
+    pub drafts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

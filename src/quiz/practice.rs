@@ -44,10 +44,14 @@ pub async fn start<'a>(
     module: &str,
     count: Option<i64>,
 ) -> Result<(db::Session, &'a Module)> {
-    let m = app
-        .course
-        .find_module(module)
-        .ok_or_else(|| UserError::UnknownModule(module.trim().to_string()))?;
+    let m = app.course.find_module(module).ok_or_else(|| {
+        let id = module.trim().to_lowercase();
+        if app.course.drafts.contains(&id) {
+            UserError::Invalid(format!("Module {id} is not written yet; try another one."))
+        } else {
+            UserError::UnknownModule(module.trim().to_string())
+        }
+    })?;
     let ids: Vec<String> = app
         .course
         .questions_of(&m.id)
