@@ -242,3 +242,33 @@ fn run_without_a_token_explains_how_to_get_one() {
         "{err}"
     );
 }
+
+#[test]
+fn a_draft_module_may_lack_files_but_is_validated_when_written() {
+    let (t, c) = scratch();
+    edit(
+        &c.join("course.toml"),
+        "topics = [\"Chords\", \"Groups\"] },",
+        "topics = [\"Chords\", \"Groups\"] },\n  { id = \"m03\", number = 3, title = \"Later\", quiz_size = 3, draft = true },",
+    );
+    let o = coursebot(&c, &t.path().join("index"), &["check"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("1 draft module(s) without a lesson yet: m03"),
+        "{}",
+        stdout(&o)
+    );
+    // Once written, a draft is checked like any module.
+    std::fs::write(
+        c.join("modules/m03.md"),
+        "+++\nid = \"m03\"\n+++\n\n## A\n\ntext\n",
+    )
+    .unwrap();
+    let o = coursebot(&c, &t.path().join("index"), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("front matter is missing the field `title`"),
+        "{}",
+        stdout(&o)
+    );
+}
