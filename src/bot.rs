@@ -42,11 +42,14 @@ pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>
     }
     let db = app.db.clone();
     let jobs_app = app.clone();
+    let jobs: Arc<std::sync::Mutex<Option<tokio::task::AbortHandle>>> = Arc::default();
+    let jobs_slot = jobs.clone();
     let framework = crate::discord::framework(
         app,
         config.guilds.clone(),
         Box::new(move |_app: &App, http| {
-            crate::jobs::start(jobs_app, http);
+            let handle = crate::jobs::start(jobs_app, http);
+            *jobs_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
         }),
     );
     let mut client = serenity::ClientBuilder::new_with_http(http.build(), intents())
@@ -62,6 +65,9 @@ pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>
             tracing::info!("shutting down");
             shards.shutdown_all().await;
         }
+    }
+    if let Some(j) = jobs.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        j.abort();
     }
     db.close().await;
     tracing::info!("stopped");

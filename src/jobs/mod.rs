@@ -24,8 +24,9 @@ fn tick_interval() -> Duration {
     )
 }
 
-/// Start the runner for `app`, sending through `http`.
-pub fn start(app: App, http: Arc<serenity::Http>) {
+/// Start the runner for `app`, sending through `http`. Abort the returned handle to stop it
+/// (between ticks nothing is lost: what is due stays in SQLite).
+pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
     let every = tick_interval();
     tokio::spawn(async move {
         tracing::info!(every_ms = every.as_millis() as u64, "job runner started");
@@ -35,7 +36,8 @@ pub fn start(app: App, http: Arc<serenity::Http>) {
             }
             tokio::time::sleep(every).await;
         }
-    });
+    })
+    .abort_handle()
 }
 
 /// Do everything that is due now.

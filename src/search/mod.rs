@@ -135,6 +135,8 @@ pub struct SearchIndex {
     vocab: typo::Vocab,
     synonyms: Vec<(String, Vec<String>)>,
     module_titles: HashMap<String, String>,
+    /// The query analyzer, built once (cloned per query).
+    analyzer: TextAnalyzer,
     /// Headings and glossary terms, for autocomplete: (display text, analyzed tokens).
     suggestions: Vec<(String, Vec<String>)>,
     /// Directory of the build in use.
@@ -205,6 +207,7 @@ impl SearchIndex {
             }
         }
         Ok(SearchIndex {
+            analyzer: an,
             index,
             reader,
             fields,
@@ -237,7 +240,7 @@ impl SearchIndex {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut an = analyzer();
+        let mut an = self.analyzer.clone();
         let plan = query::plan(raw, &mut an, &self.vocab, &self.synonyms);
         let Some(q) = plan.to_query(self.fields.heading, self.fields.body) else {
             return Ok(Vec::new());
@@ -245,8 +248,6 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let fetch = limit * 3 + 10;
         let top = searcher.search(&q, &TopDocs::with_limit(fetch).order_by_score())?;
-        let mut snip = SnippetGenerator::create(&searcher, &*q, self.fields.body)?;
-        snip.set_max_num_chars(EXCERPT_CHARS);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let d: TantivyDocument = searcher.doc(addr)?;
@@ -266,7 +267,7 @@ impl SearchIndex {
                 module_title: self.module_titles.get(&module).cloned().unwrap_or_default(),
                 module,
                 path: get(self.fields.path),
-                excerpt: excerpt(&snip, &text),
+                excerpt: String::new(),
                 heading,
                 text,
                 score: score * kind.weight() * bonus,
@@ -285,6 +286,12 @@ impl SearchIndex {
             true
         });
         hits.truncate(limit);
+        // Excerpts only for what is returned: marking matches tokenizes the whole section.
+        let mut snip = SnippetGenerator::create(&searcher, &*q, self.fields.body)?;
+        snip.set_max_num_chars(EXCERPT_CHARS);
+        for h in &mut hits {
+            h.excerpt = excerpt(&snip, &h.text);
+        }
         Ok(hits)
     }
 

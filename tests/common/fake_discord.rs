@@ -100,6 +100,7 @@ impl FakeDiscord {
                     let Ok((sock, _)) = rest.accept().await else {
                         return;
                     };
+                    let _ = sock.set_nodelay(true);
                     let (state, changed, ids, gw_url) =
                         (state.clone(), changed.clone(), ids.clone(), gw_url.clone());
                     tokio::spawn(async move {
@@ -121,6 +122,7 @@ impl FakeDiscord {
                     let Ok((sock, _)) = gwl.accept().await else {
                         return;
                     };
+                    let _ = sock.set_nodelay(true);
                     let (tx, rx) = mpsc::unbounded_channel();
                     *gw.lock().unwrap() = Some(tx);
                     let (state, changed, connected, url, seq) = (
@@ -180,8 +182,13 @@ impl FakeDiscord {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
             let notified = self.changed.notified();
-            if let Some(r) = self.requests().into_iter().skip(from).find(|r| pred(r)) {
-                return Some(r);
+            // Scan under the lock and clone only the match (the log can be long).
+            let found = {
+                let st = self.state.lock().unwrap();
+                st.requests.iter().skip(from).find(|r| pred(r)).cloned()
+            };
+            if found.is_some() {
+                return found;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return None;
@@ -573,9 +580,10 @@ async fn serve_http(
             "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
             body.len()
         );
+        // One write: a head and a body in two small segments would meet Nagle's algorithm and
+        // the client's delayed ACK (40 ms).
         let sock = r.get_mut();
-        sock.write_all(head.as_bytes()).await?;
-        sock.write_all(body.as_bytes()).await?;
+        sock.write_all(format!("{head}{body}").as_bytes()).await?;
         sock.flush().await?;
     }
     Ok(())
