@@ -511,6 +511,34 @@ async fn practice_a_module_to_completion() {
     .await
     .unwrap()
     .is_empty());
+    // Spaced repetition: the question answered wrongly comes first in the next practice.
+    let first = coursebot::store::practice::get_session(&bot.app.db, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    let missed = first.questions[1].clone();
+    bot.clock.advance(chrono::Duration::minutes(5));
+    let s = bot
+        .fake
+        .slash(
+            &me,
+            "quiz",
+            json!([sub(
+                "practice",
+                vec![opt("module", 3, "m01".into()), opt("count", 4, 1.into())]
+            )]),
+        )
+        .await;
+    bot.fake.callback(&s).await;
+    let second = coursebot::store::practice::get_session(&bot.app.db, 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        second.questions,
+        vec![missed],
+        "the missed question comes back first"
+    );
     bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }

@@ -189,3 +189,140 @@ pub fn bar(done: usize, total: usize) -> String {
         .map(|i| if i < done { '▰' } else { '▱' })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{AnswerKey, Exam, GradeBand, LearningPath, Module, Question};
+
+    /// A course with one path of three modules (quiz sizes 10, 5, 5) and `per_module` questions each.
+    fn course(per_module: &[usize]) -> Course {
+        let sizes = [10, 5, 5];
+        let ids = ["x1", "x2", "x3"];
+        let modules = ids
+            .iter()
+            .zip(sizes)
+            .enumerate()
+            .map(|(i, (id, size))| Module {
+                id: id.to_string(),
+                number: i as u32 + 1,
+                title: id.to_string(),
+                path: "p".into(),
+                quiz_size: size,
+                topics: vec![],
+                objectives: vec![],
+                activities: vec![],
+                assessment: vec![],
+                glossary: vec![],
+                sections: vec![],
+            })
+            .collect();
+        let questions = ids
+            .iter()
+            .zip(per_module)
+            .flat_map(|(id, n)| {
+                (0..*n).map(move |k| Question {
+                    id: format!("{id}-{k:03}"),
+                    module: id.to_string(),
+                    topic: "t".into(),
+                    prompt: "p".into(),
+                    key: AnswerKey::TrueFalse(true),
+                    explanation: "e".into(),
+                })
+            })
+            .collect();
+        Course {
+            title: "t".into(),
+            paths: vec![LearningPath {
+                id: "p".into(),
+                title: "P".into(),
+                level: "l".into(),
+                specialist: false,
+                pass_mark: 70,
+                capstone: "c".into(),
+                module_ids: ids.iter().map(|s| s.to_string()).collect(),
+            }],
+            modules,
+            questions,
+            certifications: vec![Certification {
+                id: "p".into(),
+                title: "P cert".into(),
+                prerequisite: None,
+                paths: vec!["p".into()],
+                any_path: false,
+                exam: Some(Exam {
+                    questions: 8,
+                    minutes: 60,
+                    pass_percent: 70,
+                }),
+                capstone: true,
+                project_based: false,
+                portfolio: false,
+                requirements: vec![],
+            }],
+            grades: vec![GradeBand {
+                min: 0,
+                grade: "F".into(),
+                label: "x".into(),
+            }],
+            synonyms: Default::default(),
+            drafts: vec![],
+        }
+    }
+
+    fn per_module(draw: &[String]) -> [usize; 3] {
+        let mut n = [0; 3];
+        for q in draw {
+            n[q.as_bytes()[1] as usize - b'1' as usize] += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn exam_draw_is_proportional_and_without_repeats() {
+        let c = course(&[20, 20, 20]);
+        let cert = &c.certifications[0];
+        for seed in 0..20 {
+            let d = draw_exam(&c, cert, 8, seed);
+            assert_eq!(d.len(), 8);
+            let mut uniq = d.clone();
+            uniq.sort();
+            uniq.dedup();
+            assert_eq!(uniq.len(), 8, "no repeats");
+            assert_eq!(per_module(&d), [4, 2, 2], "10:5:5 of 8");
+        }
+        // Different seeds give different exams.
+        assert_ne!(draw_exam(&c, cert, 8, 1), draw_exam(&c, cert, 8, 2));
+    }
+
+    #[test]
+    fn a_short_module_is_made_up_by_the_others() {
+        let c = course(&[2, 20, 20]);
+        let d = draw_exam(&c, &c.certifications[0], 8, 7);
+        assert_eq!(d.len(), 8);
+        assert_eq!(per_module(&d)[0], 2);
+        // Never more than there are questions.
+        assert_eq!(draw_exam(&c, &c.certifications[0], 100, 7).len(), 42);
+    }
+
+    #[test]
+    fn requirements_and_missing() {
+        let c = course(&[3, 3, 3]);
+        let mut s = MemberState::default();
+        s.completed_modules.insert("x1".into());
+        let st = &evaluate(&c, &s)[0];
+        assert!(!st.modules_met);
+        assert!(
+            st.missing.iter().any(|m| m.contains("1/3")),
+            "{:?}",
+            st.missing
+        );
+        for m in ["x2", "x3"] {
+            s.completed_modules.insert(m.into());
+        }
+        s.best_exam.insert("p".into(), (75.0, true));
+        s.capstone.insert("p".into(), "approved".into());
+        assert!(evaluate(&c, &s)[0].requirements_met());
+        assert_eq!(bar(2, 4), "▰▰▱▱");
+    }
+}
