@@ -11,6 +11,7 @@ CREATE TABLE office_hours (
     weekly              INTEGER NOT NULL DEFAULT 0,
     until_date          TEXT,                     -- last local date of a weekly series
     channel_id          INTEGER,                  -- voice or stage channel
+    channel_stage       INTEGER NOT NULL DEFAULT 0, -- 1: channel_id is a stage channel
     status              TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled')),
     event_id            INTEGER,                  -- Discord scheduled event of the next occurrence
     event_start         TEXT,                     -- UTC start the event was created for

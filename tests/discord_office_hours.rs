@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 const ANN: u64 = 3_000_000_000_000_000_555;
 const VOICE: u64 = 3_000_000_000_000_000_556;
+const STAGE: u64 = 3_000_000_000_000_000_557;
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
@@ -26,7 +27,10 @@ fn member(n: u64) -> Member {
 async fn schedule(fake: &FakeDiscord, who: &Member, opts: Vec<Value>) -> Request {
     let s = fake
         .slash_full(who, "officehours", json!([sub("schedule", opts)]), json!({
-            "channels": {VOICE.to_string(): {"id": VOICE.to_string(), "name": "voice", "type": 2, "permissions": "0"}},
+            "channels": {
+                VOICE.to_string(): {"id": VOICE.to_string(), "name": "voice", "type": 2, "permissions": "0"},
+                STAGE.to_string(): {"id": STAGE.to_string(), "name": "stage", "type": 13, "permissions": "0"},
+            },
             "users": {admin().id.to_string(): admin().user_json()},
         }))
         .await;
@@ -162,6 +166,40 @@ async fn office_hours_end_to_end() {
     );
     assert_eq!(ev.json["entity_type"], 3);
 
+    // A one-off session in a stage channel gets a stage-instance event; in a voice channel, a
+    // voice event.
+    for (channel, kind) in [(STAGE, 1), (VOICE, 2)] {
+        let mut o = base_opts("2026-05-05 18:00", 45);
+        o.push(opt("channel", 7, channel.to_string().into()));
+        let cb = schedule(&bot.fake, &admin(), o).await;
+        assert!(
+            reply_text(&cb).contains("Scheduled office hours"),
+            "{}",
+            cb.json
+        );
+        let ev = bot
+            .fake
+            .wait_request(5, |r| {
+                r.method == "POST"
+                    && r.path.ends_with("/scheduled-events")
+                    && r.json["channel_id"] == channel.to_string()
+            })
+            .await
+            .expect("an event in the channel");
+        assert_eq!(ev.json["entity_type"], kind);
+    }
+    for id in [2, 3] {
+        let s = bot
+            .fake
+            .slash(
+                &admin(),
+                "officehours",
+                json!([sub("cancel", vec![opt("id", 4, id.into())])]),
+            )
+            .await;
+        assert!(reply_text(&bot.fake.callback(&s).await).contains("cancelled"));
+    }
+
     // List shows Discord timestamps.
     let s = bot
         .fake
@@ -218,8 +256,13 @@ async fn office_hours_end_to_end() {
     // 24 hours before: one channel reminder. Not a minute earlier.
     bot.clock.set(utc(2026, 3, 18, 15, 59));
     settle().await;
-    let before = ann_messages(&bot.fake).len();
-    assert_eq!(before, 1);
+    let reminders = |bot: &TestBot| {
+        ann_messages(&bot.fake)
+            .iter()
+            .filter(|r| r.json.to_string().contains("Reminder:"))
+            .count()
+    };
+    assert_eq!(reminders(&bot), 0, "no reminder yet");
     bot.clock.set(utc(2026, 3, 18, 16, 0));
     wait_ann_containing(&bot, "in 1 day").await;
     // A restart in between: the reminder is not sent again.

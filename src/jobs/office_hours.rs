@@ -128,10 +128,19 @@ async fn send_reminder(
     }
 }
 
+/// Discord wants a stage-instance event for a stage channel and a voice event otherwise.
+fn channel_event_type(s: &Series) -> ScheduledEventType {
+    if s.channel_stage {
+        ScheduledEventType::StageInstance
+    } else {
+        ScheduledEventType::Voice
+    }
+}
+
 fn event_builder<'a>(s: &Series, occ: Occurrence) -> CreateScheduledEvent<'a> {
     let name = crate::discord::render::truncate(&format!("Office hours: {}", s.topic), 100);
     let b = match s.channel {
-        Some(c) => CreateScheduledEvent::new(ScheduledEventType::Voice, name, occ.start)
+        Some(c) => CreateScheduledEvent::new(channel_event_type(s), name, occ.start)
             .channel_id(ChannelId::new(c)),
         None => CreateScheduledEvent::new(ScheduledEventType::External, name, occ.start)
             .location("Discord: see the announcement"),

@@ -37,6 +37,8 @@ pub struct Series {
     /// Last local date of a weekly series (inclusive).
     pub until: Option<NaiveDate>,
     pub channel: Option<u64>,
+    /// The channel is a stage channel (its Discord event is a stage instance, not a voice one).
+    pub channel_stage: bool,
     pub cancelled: bool,
 }
 
@@ -260,6 +262,7 @@ mod tests {
             weekly: p.weekly,
             until: p.until,
             channel: None,
+            channel_stage: false,
             cancelled: false,
         }
     }

@@ -19,7 +19,7 @@ pub struct Stored {
 
 macro_rules! cols {
     () => {
-        "id, guild_id, topic, host_id, start_local, timezone, duration_minutes, weekly, until_date, channel_id, status, event_id, event_start, announce_channel_id, announce_message_id"
+        "id, guild_id, topic, host_id, start_local, timezone, duration_minutes, weekly, until_date, channel_id, status, event_id, event_start, announce_channel_id, announce_message_id, channel_stage"
     };
 }
 
@@ -39,6 +39,7 @@ fn row(r: &SqliteRow) -> Stored {
             until: r.get::<Option<String>, _>(8).and_then(|s| parse_date(&s)),
             channel: r.get::<Option<i64>, _>(9).map(from_db),
             cancelled: r.get::<String, _>(10) == "cancelled",
+            channel_stage: r.get::<i64, _>(15) != 0,
         },
         event_id: r.get::<Option<i64>, _>(11).map(from_db),
         event_start: r.get(12),
@@ -57,6 +58,7 @@ pub struct New<'a> {
     pub weekly: bool,
     pub until: Option<NaiveDate>,
     pub channel: Option<u64>,
+    pub channel_stage: bool,
     pub created_by: u64,
     pub now: DateTime<Utc>,
 }
@@ -64,8 +66,8 @@ pub struct New<'a> {
 pub async fn create(pool: &SqlitePool, n: New<'_>) -> sqlx::Result<i64> {
     let r = sqlx::query(
         "INSERT INTO office_hours (guild_id, topic, host_id, start_local, timezone, duration_minutes, weekly,
-             until_date, channel_id, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             until_date, channel_id, channel_stage, created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(to_db(n.guild))
     .bind(n.topic)
@@ -76,6 +78,7 @@ pub async fn create(pool: &SqlitePool, n: New<'_>) -> sqlx::Result<i64> {
     .bind(n.weekly as i64)
     .bind(n.until.map(super::time::date))
     .bind(n.channel.map(to_db))
+    .bind(n.channel_stage as i64)
     .bind(to_db(n.created_by))
     .bind(ts(n.now))
     .fetch_one(pool)
@@ -87,7 +90,7 @@ pub async fn create(pool: &SqlitePool, n: New<'_>) -> sqlx::Result<i64> {
 pub async fn update(pool: &SqlitePool, s: &Series) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE office_hours SET topic = ?, host_id = ?, start_local = ?, timezone = ?, duration_minutes = ?,
-             weekly = ?, until_date = ?, channel_id = ? WHERE id = ?",
+             weekly = ?, until_date = ?, channel_id = ?, channel_stage = ? WHERE id = ?",
     )
     .bind(&s.topic)
     .bind(s.host.map(to_db))
@@ -97,6 +100,7 @@ pub async fn update(pool: &SqlitePool, s: &Series) -> sqlx::Result<()> {
     .bind(s.weekly as i64)
     .bind(s.until.map(super::time::date))
     .bind(s.channel.map(to_db))
+    .bind(s.channel_stage as i64)
     .bind(s.id)
     .execute(pool)
     .await?;

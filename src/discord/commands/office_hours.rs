@@ -72,7 +72,7 @@ pub async fn schedule(
     #[description = "Last date of a weekly series, YYYY-MM-DD"] until: Option<String>,
     #[description = "Voice or stage channel"]
     #[channel_types("Voice", "Stage")]
-    channel: Option<serenity::ChannelId>,
+    channel: Option<serenity::PartialChannel>,
 ) -> Result<(), Error> {
     let app = &ctx.data().app;
     let g = Actor::from_ctx(&ctx)
@@ -97,7 +97,11 @@ pub async fn schedule(
             duration_minutes: p.duration_minutes,
             weekly,
             until: p.until,
-            channel: channel.map(|c| c.get()),
+            channel: channel.as_ref().map(|c| c.id.get()),
+            channel_stage: channel
+                .as_ref()
+                .map(|c| c.kind == serenity::ChannelType::Stage)
+                .unwrap_or(false),
             created_by: ctx.author().id.get(),
             now,
         },
@@ -188,7 +192,7 @@ pub async fn edit(
     #[description = "New host"] host: Option<serenity::UserId>,
     #[description = "New voice or stage channel"]
     #[channel_types("Voice", "Stage")]
-    channel: Option<serenity::ChannelId>,
+    channel: Option<serenity::PartialChannel>,
 ) -> Result<(), Error> {
     let app = &ctx.data().app;
     let g = Actor::from_ctx(&ctx)
@@ -244,7 +248,8 @@ pub async fn edit(
         s.host = Some(h.get());
     }
     if let Some(c) = channel {
-        s.channel = Some(c.get());
+        s.channel = Some(c.id.get());
+        s.channel_stage = c.kind == serenity::ChannelType::Stage;
     }
     db::update(&app.db, &s).await?;
     let stored = db::get(&app.db, g, id).await?.expect("exists");
