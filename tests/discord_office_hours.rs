@@ -182,7 +182,7 @@ async fn office_hours_end_to_end() {
             .wait_request(5, |r| {
                 r.method == "POST"
                     && r.path.ends_with("/scheduled-events")
-                    && r.json["channel_id"] == channel.to_string()
+                    && r.json["channel_id"].as_str().and_then(|c| c.parse::<u64>().ok()) == Some(channel)
             })
             .await
             .expect("an event in the channel");
