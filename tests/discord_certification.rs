@@ -491,6 +491,62 @@ async fn the_whole_ladder_from_first_module_to_architect() {
         "newest first: {d}"
     );
 
+    // Revoking: moderators only; the certificate leaves the holders list.
+    let users = json!({"users": {me.id.to_string(): me.user_json()}});
+    let s = bot
+        .fake
+        .slash_full(
+            &me,
+            "certs",
+            json!([sub(
+                "revoke",
+                vec![
+                    opt("member", 6, me.id.to_string().into()),
+                    opt("path", 3, "professional".into()),
+                    opt("reason", 3, "test".into())
+                ]
+            )]),
+            users.clone(),
+        )
+        .await;
+    let cb = bot.fake.callback(&s).await;
+    assert!(reply_text(&cb).contains("Manage Server"), "{}", cb.json);
+    let s = bot
+        .fake
+        .slash_full(
+            &admin(),
+            "certs",
+            json!([sub(
+                "revoke",
+                vec![
+                    opt("member", 6, me.id.to_string().into()),
+                    opt("path", 3, "django".into()),
+                    opt("reason", 3, "plagiarised portfolio".into())
+                ]
+            )]),
+            json!({"users": {me.id.to_string(): me.user_json()}}),
+        )
+        .await;
+    let cb = bot.fake.callback(&s).await;
+    assert!(
+        reply_text(&cb).contains("Revoked the Architect Certification"),
+        "{}",
+        cb.json
+    );
+    let s = bot
+        .fake
+        .slash(
+            &me,
+            "certs",
+            json!([sub("holders", vec![opt("path", 3, "django".into())])]),
+        )
+        .await;
+    let d = bot.fake.callback(&s).await.json["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(d.contains("Nobody yet"), "{d}");
+
     // Export.
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_coursebot"))
         .args(["export", "progress", "--format", "csv"])
@@ -501,7 +557,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
         out.lines().filter(|l| l.contains(",certificate,")).count(),
-        4,
+        3, // four earned, one revoked
         "{out}"
     );
     assert_eq!(

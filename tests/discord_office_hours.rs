@@ -108,6 +108,32 @@ async fn office_hours_end_to_end() {
         )
         .await;
     assert!(reply_text(&bot.fake.callback(&s).await).contains("Announcements will go to"));
+    // Reminder lead times are per guild: bad input is refused, then the defaults are set again.
+    let s = bot
+        .fake
+        .slash(
+            &admin(),
+            "settings",
+            json!([sub("reminders", vec![opt("leads", 3, "soon".into())])]),
+        )
+        .await;
+    assert!(reply_text(&bot.fake.callback(&s).await).contains("not a lead time"));
+    let s = bot
+        .fake
+        .slash(
+            &admin(),
+            "settings",
+            json!([sub("reminders", vec![opt("leads", 3, "15m, 24h".into())])]),
+        )
+        .await;
+    let t = reply_text(&bot.fake.callback(&s).await);
+    assert!(t.contains("in 1 day, in 15 minutes"), "{t}");
+    assert_eq!(
+        coursebot::store::office_hours::leads(&bot.app.db, GUILD_ID)
+            .await
+            .unwrap(),
+        vec![1440, 15]
+    );
 
     // Permissions and validation.
     let cb = schedule(&bot.fake, &member(1), base_opts("2026-03-19 17:00", 60)).await;
@@ -182,7 +208,10 @@ async fn office_hours_end_to_end() {
             .wait_request(5, |r| {
                 r.method == "POST"
                     && r.path.ends_with("/scheduled-events")
-                    && r.json["channel_id"].as_str().and_then(|c| c.parse::<u64>().ok()) == Some(channel)
+                    && r.json["channel_id"]
+                        .as_str()
+                        .and_then(|c| c.parse::<u64>().ok())
+                        == Some(channel)
             })
             .await
             .expect("an event in the channel");

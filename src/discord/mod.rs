@@ -105,11 +105,14 @@ async fn on_error(err: poise::FrameworkError<'_, Data, Error>) {
             error, input, ctx, ..
         } => {
             tracing::warn!(command = %ctx.command().qualified_name, input = ?input, error = %error, "unreadable options");
-            let reply = poise::CreateReply::default()
-                .content("I could not read the options of that command; please check them and try again.")
-                .ephemeral(true)
-                .allowed_mentions(render::no_pings());
-            let _ = ctx.send(reply).await;
+            options_not_understood(ctx).await;
+        }
+        poise::FrameworkError::CommandStructureMismatch {
+            description, ctx, ..
+        } => {
+            // Discord's view of the command differs from ours (say, resolved data is missing).
+            tracing::warn!(command = %ctx.command().qualified_name, description, "command structure mismatch");
+            options_not_understood(poise::Context::Application(ctx)).await;
         }
         poise::FrameworkError::Setup { error, .. } => {
             tracing::error!(error = format!("{error:#}"), "setup at READY failed");
@@ -122,6 +125,16 @@ async fn on_error(err: poise::FrameworkError<'_, Data, Error>) {
                 tracing::warn!(error = %e, "error while handling an error");
             }
         }
+    }
+}
+
+async fn options_not_understood(ctx: Context<'_>) {
+    let reply = poise::CreateReply::default()
+        .content("I could not read the options of that command; please check them and try again.")
+        .ephemeral(true)
+        .allowed_mentions(render::no_pings());
+    if let Err(e) = ctx.send(reply).await {
+        tracing::warn!(error = %e, "could not report unreadable options");
     }
 }
 
