@@ -19,7 +19,10 @@ fn spec() -> Option<&'static Spec> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../shared/discord-api-spec/openapi.json");
         let Ok(text) = std::fs::read_to_string(&path) else {
-            eprintln!(
+            // Written to the real stderr, past libtest's capture, so the notice is always seen.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "NOTICE: {} not found: request bodies are NOT validated against Discord's schema (skipped)",
                 path.display()
             );
