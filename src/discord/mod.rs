@@ -75,6 +75,22 @@ pub async fn ephemeral(ctx: Context<'_>, text: String) -> Result<(), Error> {
     Ok(())
 }
 
+/// Reply with an embed (to the member only when `ephemeral`), pinging nobody.
+pub async fn reply_embed(
+    ctx: Context<'_>,
+    embed: serenity::CreateEmbed,
+    ephemeral: bool,
+) -> Result<(), Error> {
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(embed)
+            .ephemeral(ephemeral)
+            .allowed_mentions(render::no_pings()),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn log_done(ctx: Context<'_>) {
     let started = ctx.invocation_data::<Instant>().await.map(|t| *t);
     let ms = started

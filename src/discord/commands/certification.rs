@@ -9,7 +9,7 @@ use crate::discord::{Context, Error};
 use crate::error::UserError;
 use crate::store::certification as db;
 use poise::serenity_prelude as serenity;
-use serenity::{CreateEmbed, CreateMessage, Permissions};
+use serenity::{CreateMessage, Permissions};
 
 const MOD_PERM: Permissions = Permissions::MANAGE_GUILD;
 const MOD_PERM_NAME: &str = "Manage Server";
@@ -156,18 +156,7 @@ pub async fn queue(ctx: Context<'_>) -> Result<(), Error> {
             truncate(&render::defuse(&c.link), 300)
         ));
     }
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(
-                CreateEmbed::new()
-                    .title("Capstone queue")
-                    .description(truncate(&desc, 4000))
-                    .color(render::COLOR),
-            )
-            .ephemeral(true)
-            .allowed_mentions(render::no_pings()),
-    )
-    .await?;
+    crate::discord::reply_embed(ctx, render::card("Capstone queue", &desc), true).await?;
     Ok(())
 }
 
@@ -304,17 +293,7 @@ pub async fn holders(
             &c.awarded_at[..10]
         ));
     }
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(
-                CreateEmbed::new()
-                    .title("Certificate holders")
-                    .description(truncate(&desc, 4000))
-                    .color(render::COLOR),
-            )
-            .allowed_mentions(render::no_pings()),
-    )
-    .await?;
+    crate::discord::reply_embed(ctx, render::card("Certificate holders", &desc), false).await?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use crate::error::UserError;
 use crate::quiz::{daily, practice, schedule as sched, scoring};
 use crate::store::quiz as db;
 use poise::serenity_prelude as serenity;
-use serenity::{CreateEmbed, CreateEmbedFooter, Permissions};
+use serenity::{CreateEmbedFooter, Permissions};
 
 const MOD_PERM: Permissions = Permissions::MANAGE_GUILD;
 const MOD_PERM_NAME: &str = "Manage Server";
@@ -221,18 +221,7 @@ pub async fn stats(
             m.module_id, m.percent_right, m.answered
         ));
     }
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(
-                CreateEmbed::new()
-                    .title("Quiz statistics")
-                    .description(truncate(&desc, 4000))
-                    .color(render::COLOR),
-            )
-            .ephemeral(true)
-            .allowed_mentions(render::no_pings()),
-    )
-    .await?;
+    crate::discord::reply_embed(ctx, render::card("Quiz statistics", &desc), true).await?;
     Ok(())
 }
 
@@ -322,17 +311,7 @@ pub async fn leaderboard(
         period.label(),
         path_id.map(|p| format!(" · {p}")).unwrap_or_default()
     );
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(
-                CreateEmbed::new()
-                    .title(title)
-                    .description(truncate(&desc, 4000))
-                    .color(render::COLOR),
-            )
-            .allowed_mentions(render::no_pings()),
-    )
-    .await?;
+    crate::discord::reply_embed(ctx, render::card(title, &desc), false).await?;
     Ok(())
 }
 
@@ -362,16 +341,11 @@ pub async fn score(
             desc.push_str(&format!("\n{} · {} pts · {}/{} right", p.0, p.1, p.3, p.2));
         }
     }
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(
-                CreateEmbed::new()
-                    .title("Quiz score")
-                    .description(truncate(&desc, 4000))
-                    .color(render::COLOR)
-                    .footer(CreateEmbedFooter::new("Daily quizzes in this server")),
-            )
-            .allowed_mentions(render::no_pings()),
+    crate::discord::reply_embed(
+        ctx,
+        render::card("Quiz score", &desc)
+            .footer(CreateEmbedFooter::new("Daily quizzes in this server")),
+        false,
     )
     .await?;
     Ok(())

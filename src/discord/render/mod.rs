@@ -21,6 +21,14 @@ pub mod certification;
 pub mod office_hours;
 pub mod quiz;
 
+/// The bot's standard embed: a title and a description cut to Discord's limits.
+pub fn card(title: impl AsRef<str>, description: &str) -> CreateEmbed {
+    CreateEmbed::new()
+        .title(truncate(title.as_ref(), EMBED_TITLE_MAX))
+        .description(truncate(description, 4000))
+        .color(COLOR)
+}
+
 /// Allowed mentions that ping nobody: no @everyone/@here, no roles, no users.
 pub fn no_pings() -> CreateAllowedMentions {
     CreateAllowedMentions::new()
