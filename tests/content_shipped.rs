@@ -59,8 +59,18 @@ fn every_module_is_complete() {
                 ));
             }
         }
-        if !m.sections.iter().any(|x| x.heading.starts_with("Lab: ")) {
-            problems.push(format!("{}: no `## Lab:` section", m.id));
+        for a in &m.activities {
+            let lab = format!("Lab: {a}");
+            if !m
+                .sections
+                .iter()
+                .any(|x| x.heading.eq_ignore_ascii_case(&lab))
+            {
+                problems.push(format!(
+                    "{}: no `## {lab}` section for the hands-on activity",
+                    m.id
+                ));
+            }
         }
         let need = required_questions(&m.path, m.quiz_size);
         let q = &st.questions;
