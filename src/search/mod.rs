@@ -34,6 +34,8 @@ pub const EXCERPT_CHARS: usize = 350;
 #[serde(rename_all = "snake_case")]
 pub enum HitKind {
     Section,
+    /// The introduction of a module (the text before its first `## ` section).
+    Overview,
     Glossary,
     Question,
 }
@@ -42,6 +44,7 @@ impl HitKind {
     fn as_str(self) -> &'static str {
         match self {
             HitKind::Section => "section",
+            HitKind::Overview => "overview",
             HitKind::Glossary => "glossary",
             HitKind::Question => "question",
         }
@@ -50,6 +53,7 @@ impl HitKind {
         match s {
             "glossary" => HitKind::Glossary,
             "question" => HitKind::Question,
+            "overview" => HitKind::Overview,
             _ => HitKind::Section,
         }
     }
@@ -57,6 +61,8 @@ impl HitKind {
     fn weight(self) -> f32 {
         match self {
             HitKind::Section => 1.0,
+            // A module's introduction names its topics; the topic's own section answers better.
+            HitKind::Overview => 0.9,
             HitKind::Glossary => 0.8,
             HitKind::Question => 0.55,
         }
@@ -442,7 +448,7 @@ fn fill(index: &Index, f: Fields, course: &Course) -> Result<()> {
 fn add_module(writer: &mut tantivy::IndexWriter, f: Fields, m: &Module) -> Result<()> {
     for s in &m.sections {
         writer.add_document(doc!(
-            f.kind => HitKind::Section.as_str(),
+            f.kind => if s.overview { HitKind::Overview } else { HitKind::Section }.as_str(),
             f.module => m.id.clone(),
             f.path => m.path.clone(),
             f.heading => s.heading.clone(),

@@ -104,7 +104,7 @@ pub fn explain_page(
     let title = match h.kind {
         crate::search::HitKind::Question => format!("{} (quiz explanation)", h.heading),
         crate::search::HitKind::Glossary => format!("Glossary: {}", h.heading),
-        crate::search::HitKind::Section => h.heading.clone(),
+        crate::search::HitKind::Section | crate::search::HitKind::Overview => h.heading.clone(),
     };
     let embed = CreateEmbed::new()
         .title(truncate(&title, EMBED_TITLE_MAX))
