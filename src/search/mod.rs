@@ -62,7 +62,7 @@ impl HitKind {
         match self {
             HitKind::Section => 1.0,
             // A module's introduction names its topics; the topic's own section answers better.
-            HitKind::Overview => 0.9,
+            HitKind::Overview => 0.75,
             HitKind::Glossary => 0.8,
             HitKind::Question => 0.55,
         }
