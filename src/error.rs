@@ -19,6 +19,9 @@ pub enum UserError {
     UnknownCertification(String),
     #[error("The course is still being indexed; try again in a few seconds.")]
     IndexNotReady,
+    /// A button, menu or form whose id could not be read (forged, or from an old format).
+    #[error("That button is not valid ({0}); run the command again.")]
+    InvalidComponent(String),
     #[error("{0}")]
     Invalid(String),
 }

@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod commands;
 mod components;
+pub mod custom_id;
 pub mod render;
 
 use crate::app::App;

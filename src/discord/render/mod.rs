@@ -1,6 +1,7 @@
 //! Turning domain data into Discord messages, within Discord's limits.
 
 use crate::content::Course;
+use crate::discord::custom_id::CustomId;
 use crate::search::Hit;
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -12,7 +13,6 @@ pub const EMBED_TITLE_MAX: usize = 256;
 pub const EMBED_DESCRIPTION_MAX: usize = 4096;
 pub const EMBED_TOTAL_MAX: usize = 6000;
 pub const BUTTON_LABEL_MAX: usize = 80;
-pub const CUSTOM_ID_MAX: usize = 100;
 /// How much of a section an `/explain` embed shows (well inside the description limit).
 pub const EXPLAIN_BODY_CHARS: usize = 3000;
 pub const COLOR: u32 = 0x37_81_4a;
@@ -76,18 +76,6 @@ pub fn defuse(s: &str) -> String {
         .replace("<@&", "<@\u{200b}&")
 }
 
-/// Fit `s` (a query) into a custom_id after `prefix`, within Discord's 100 bytes.
-pub fn custom_id(prefix: &str, s: &str) -> String {
-    let mut out = prefix.to_string();
-    for c in s.chars() {
-        if out.len() + c.len_utf8() > CUSTOM_ID_MAX {
-            break;
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The embed and buttons for result `idx` of an `/explain` search.
 pub fn explain_page(
     course: &Course,
@@ -116,8 +104,11 @@ pub fn explain_page(
         )));
     let mut buttons = Vec::new();
     for (j, next) in hits.iter().enumerate().skip(idx + 1).take(2) {
+        let Some(id) = CustomId::explain(j, query, false) else {
+            continue;
+        };
         buttons.push(
-            CreateButton::new(custom_id(&format!("ex:{j}:"), query))
+            CreateButton::new(id.to_string())
                 .label(truncate(
                     &format!("Next: {}", next.heading),
                     BUTTON_LABEL_MAX,
@@ -125,9 +116,9 @@ pub fn explain_page(
                 .style(serenity::ButtonStyle::Secondary),
         );
     }
-    if private {
+    if let Some(id) = CustomId::explain(idx, query, true).filter(|_| private) {
         buttons.push(
-            CreateButton::new(custom_id(&format!("exp:{idx}:"), query))
+            CreateButton::new(id.to_string())
                 .label("Post in channel")
                 .style(serenity::ButtonStyle::Primary),
         );
@@ -159,14 +150,6 @@ pub fn nothing_found(query: &str, closest: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn custom_ids_fit() {
-        let q = "é".repeat(200);
-        let id = custom_id("ex:1:", &q);
-        assert!(id.len() <= CUSTOM_ID_MAX);
-        assert!(id.starts_with("ex:1:é"));
-    }
 
     #[test]
     fn passage_closes_fences() {

@@ -57,10 +57,9 @@ pub fn announcement(s: &Series, next: Occurrence) -> (CreateEmbed, Vec<CreateAct
             "Session #{} · times shown in your timezone",
             s.id
         )));
-    let rows = vec![CreateActionRow::Buttons(vec![CreateButton::new(format!(
-        "oh:remind:{}",
-        s.id
-    ))
+    let rows = vec![CreateActionRow::Buttons(vec![CreateButton::new(
+        crate::discord::custom_id::CustomId::Remind { series: s.id }.to_string(),
+    )
     .label("Remind me")
     .style(ButtonStyle::Primary)])];
     (embed, rows)
