@@ -76,14 +76,23 @@ async fn forged_explain_and_slicing_ids_are_refused_and_the_bot_keeps_serving() 
 async fn a_forged_modal_id_is_refused() {
     let bot = TestBot::start_with(mini()).await;
     let me = alice();
-    for forged in ["qz:1:c1", "pr:x:0:fm", "ex:1:x", "qz:99999999999999999999:fm"] {
+    for forged in [
+        "qz:1:c1",
+        "pr:x:0:fm",
+        "ex:1:x",
+        "qz:99999999999999999999:fm",
+    ] {
         let sent = bot
             .fake
             .modal_submit(&me, forged, &[("answer", "celery")])
             .await;
         let cb = bot.fake.callback(&sent).await;
         assert!(is_ephemeral(&cb), "{forged}: {}", cb.json);
-        assert!(reply_text(&cb).contains("not valid"), "{forged}: {}", cb.json);
+        assert!(
+            reply_text(&cb).contains("not valid"),
+            "{forged}: {}",
+            cb.json
+        );
     }
     bot.stop().await.unwrap();
 }

@@ -3,7 +3,7 @@
 //! does not parse (forged, or from a retired format) gets a short ephemeral refusal.
 
 use super::custom_id::{AnswerCode, AnswerTarget, CustomId};
-use super::{render, user_message, Data};
+use super::{checks, render, user_message, Data};
 use crate::content::{AnswerKey, Question};
 use crate::error::UserError;
 use crate::quiz::answer::{matching_display_order, parse_matching, Answer};
@@ -59,10 +59,21 @@ pub async fn handle_component(
             explain_button(ctx, data, c, usize::from(page), query.as_str(), post).await
         }
         Ok(CustomId::Answer { target, code }) => match target {
-            AnswerTarget::Daily { quiz } => daily_component(ctx, data, c, quiz, code, &values).await,
+            AnswerTarget::Daily { quiz } => {
+                daily_component(ctx, data, c, quiz, code, &values).await
+            }
             AnswerTarget::Practice { session, position } => {
-                sequenced_component(ctx, data, c, Flow::Practice, session, position, code, &values)
-                    .await
+                sequenced_component(
+                    ctx,
+                    data,
+                    c,
+                    Flow::Practice,
+                    session,
+                    position,
+                    code,
+                    &values,
+                )
+                .await
             }
             AnswerTarget::Exam { exam, position } => {
                 sequenced_component(ctx, data, c, Flow::Exam, exam, position, code, &values).await
@@ -327,6 +338,23 @@ async fn explain_button(
         )
         .into());
     }
+    if post {
+        // Only the member a private result was made for may post it, where they may send
+        // messages, and not more often than the cooldown allows.
+        if checks::message_owner(&c.message).is_some_and(|owner| owner != c.user.id.get()) {
+            return Err(UserError::Invalid(
+                "Only the member who asked can post this result.".into(),
+            )
+            .into());
+        }
+        data.post_cooldowns
+            .try_post(
+                &checks::Actor::from_component(c),
+                c.user.id.get(),
+                app.clock.now(),
+            )
+            .map_err(|r| UserError::Invalid(r.message()))?;
+    }
     let (embed, rows) = render::explain_page(&app.course, &hits, n, query, !post);
     let mut msg = CreateInteractionResponseMessage::new()
         .embed(embed)
@@ -376,7 +404,7 @@ async fn office_hours_component(
             if db::unsubscribe(&app.db, series, user).await? {
                 ephemeral(format!(
                     "You will no longer be reminded of **{}**.",
-                    render::truncate(&render::defuse(&stored.series.topic), 200)
+                    render::user_text(&stored.series.topic, 200)
                 ))
             } else {
                 let options = PERSONAL_LEADS
@@ -410,7 +438,7 @@ async fn office_hours_component(
                     .content(format!(
                         "I will send you a direct message {} each session of **{}** (click Remind me again to stop).",
                         PERSONAL_LEADS.iter().find(|(l, _)| *l == lead).map(|(_, t)| *t).unwrap_or("before"),
-                        render::truncate(&render::defuse(&stored.series.topic), 200)
+                        render::user_text(&stored.series.topic, 200)
                     ))
                     .components(vec![])
                     .allowed_mentions(render::no_pings()),

@@ -332,7 +332,9 @@ impl FromStr for CustomId {
                 Ok(target.id(code))
             }
             "ex" | "exp" => {
-                let (page, query) = rest.split_once(':').ok_or(CustomIdError::Missing("query"))?;
+                let (page, query) = rest
+                    .split_once(':')
+                    .ok_or(CustomIdError::Missing("query"))?;
                 let page = number(page, "page", 0, MAX_EXPLAIN_PAGES as u64 - 1)? as u8;
                 let query = Query::exact(query).ok_or(CustomIdError::BadText("query"))?;
                 Ok(CustomId::Explain {
@@ -473,13 +475,15 @@ mod tests {
         let id = 1..=i64::MAX;
         let pos = 0..MAX_POSITIONS;
         prop_oneof![
-            (id.clone(), code_strategy())
-                .prop_map(|(quiz, c)| AnswerTarget::Daily { quiz }.id(c)),
-            (id.clone(), pos.clone(), code_strategy())
-                .prop_map(|(session, position, c)| AnswerTarget::Practice { session, position }
-                    .id(c)),
-            (id.clone(), pos, code_strategy())
-                .prop_map(|(exam, position, c)| AnswerTarget::Exam { exam, position }.id(c)),
+            (id.clone(), code_strategy()).prop_map(|(quiz, c)| AnswerTarget::Daily { quiz }.id(c)),
+            (id.clone(), pos.clone(), code_strategy()).prop_map(|(session, position, c)| {
+                AnswerTarget::Practice { session, position }.id(c)
+            }),
+            (id.clone(), pos, code_strategy()).prop_map(|(exam, position, c)| AnswerTarget::Exam {
+                exam,
+                position
+            }
+            .id(c)),
             (0..MAX_EXPLAIN_PAGES, any::<String>(), any::<bool>())
                 .prop_filter_map("blank query", |(p, q, post)| CustomId::explain(p, &q, post)),
             proptest::collection::vec(

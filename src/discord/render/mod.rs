@@ -69,6 +69,29 @@ pub fn passage(s: &str, max: usize) -> String {
     out
 }
 
+/// Escape Discord markdown in text that came from users (a topic, a reason) so that it shows
+/// as typed where it is embedded in markup: `**x**` inside `**…**` would otherwise close the
+/// bold around it. Escape after cutting (see [`user_text`]) so a cut never splits an escape.
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '-' | '[' | ']'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// User text to embed in a message: cut to `max` characters, mass mentions defused and
+/// markdown escaped.
+pub fn user_text(s: &str, max: usize) -> String {
+    escape_markdown(&defuse(&truncate(s, max)))
+}
+
 /// Neutralise mass mentions in text that came from users, for plain message content.
 pub fn defuse(s: &str) -> String {
     s.replace("@everyone", "@\u{200b}everyone")
@@ -157,6 +180,24 @@ mod tests {
         let p = passage(&s, 500);
         assert!(p.chars().count() <= 520);
         assert_eq!(p.matches("```").count() % 2, 0);
+    }
+
+    #[test]
+    fn user_text_is_shown_as_typed() {
+        assert_eq!(escape_markdown("**x**"), "\\*\\*x\\*\\*");
+        assert_eq!(
+            escape_markdown("a_b ~~c~~ `d` ||e|| > f # g \\"),
+            "a\\_b \\~\\~c\\~\\~ \\`d\\` \\|\\|e\\|\\| \\> f \\# g \\\\"
+        );
+        assert_eq!(escape_markdown("plain text, 1.5 é"), "plain text, 1.5 é");
+        // Inside bold, an escaped topic cannot end the bold early.
+        let shown = format!("**{}**", user_text("**x** @everyone", 200));
+        assert!(
+            shown.starts_with("**\\*\\*x\\*\\*") && !shown.contains("@everyone"),
+            "{shown}"
+        );
+        // Cut first, then escaped: no dangling backslash.
+        assert_eq!(user_text("abc*", 3), "ab…");
     }
 
     #[test]

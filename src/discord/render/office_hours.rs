@@ -36,8 +36,9 @@ pub fn event_description(s: &Series) -> String {
     )
 }
 
+/// A topic as shown in bold or in text: mentions defused, markdown escaped.
 fn defuse_topic(t: &str) -> String {
-    super::defuse(t)
+    super::escape_markdown(&super::defuse(t))
 }
 
 /// The announcement of a new session, with a "Remind me" button.

@@ -76,9 +76,11 @@ pub fn answer_components(target: AnswerTarget, q: &Question) -> Vec<CreateAction
                 .label("False")
                 .style(ButtonStyle::Danger),
         ])],
-        AnswerKey::FillIn(_) => vec![CreateActionRow::Buttons(vec![CreateButton::new(id(AnswerCode::FillIn))
-            .label("Answer")
-            .style(ButtonStyle::Primary)])],
+        AnswerKey::FillIn(_) => vec![CreateActionRow::Buttons(vec![CreateButton::new(id(
+            AnswerCode::FillIn,
+        ))
+        .label("Answer")
+        .style(ButtonStyle::Primary)])],
         AnswerKey::Matching(pairs) => {
             let n = pairs.len();
             let mut options = Vec::new();
@@ -91,10 +93,13 @@ pub fn answer_components(target: AnswerTarget, q: &Question) -> Vec<CreateAction
                 }
             }
             vec![CreateActionRow::SelectMenu(
-                CreateSelectMenu::new(id(AnswerCode::Matching), CreateSelectMenuKind::String { options })
-                    .placeholder("Pick a match for each numbered item")
-                    .min_values(n as u8)
-                    .max_values(n as u8),
+                CreateSelectMenu::new(
+                    id(AnswerCode::Matching),
+                    CreateSelectMenuKind::String { options },
+                )
+                .placeholder("Pick a match for each numbered item")
+                .min_values(n as u8)
+                .max_values(n as u8),
             )]
         }
     }
@@ -133,7 +138,10 @@ pub fn daily_question(
             &format!("{} · topic: {}", module_line(course, q), q.topic),
             2048,
         )));
-    (embed, answer_components(AnswerTarget::Daily { quiz: quiz_id }, q))
+    (
+        embed,
+        answer_components(AnswerTarget::Daily { quiz: quiz_id }, q),
+    )
 }
 
 /// The daily question's message once it closes: answer, explanation and figures.
