@@ -16,7 +16,14 @@ pub async fn run(app: &App, http: &serenity::Http) -> anyhow::Result<()> {
     let now = app.clock.now();
     // Reminders claimed before a crash and not confirmed: send them now if still useful.
     for (rid, sid, occ, lead, user) in db::unfinished(&app.db).await? {
-        let occ = parse_ts(&occ);
+        let occ = match parse_ts(&occ) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(reminder = rid, error = %e, "unreadable reminder: given up");
+                db::finish(&app.db, rid, false).await?;
+                continue;
+            }
+        };
         let still_useful = if lead == 0 {
             now < occ + chrono::Duration::minutes(crate::office_hours::STARTING_NOW_GRACE_MINUTES)
         } else {
@@ -161,18 +168,15 @@ pub async fn sync_event(app: &App, http: &serenity::Http, s: &Stored, changed: b
     let Some(next) = s.series.next(now) else {
         return;
     };
-    if !changed && s.event_start.as_deref().map(parse_ts) == Some(next.start) {
+    let event_start = s.event_start.as_deref().and_then(|t| parse_ts(t).ok());
+    if !changed && event_start == Some(next.start) {
         return;
     }
     let guild = GuildId::new(s.series.guild);
     // An event whose occurrence has not started yet is moved; one in the past is replaced.
-    let movable = s.event_id.filter(|_| {
-        s.event_start
-            .as_deref()
-            .map(parse_ts)
-            .map(|t| t > now)
-            .unwrap_or(false)
-    });
+    let movable = s
+        .event_id
+        .filter(|_| event_start.map(|t| t > now).unwrap_or(false));
     let result = match movable {
         Some(eid) => {
             let name =

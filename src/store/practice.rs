@@ -119,10 +119,15 @@ pub async fn reviews(
     .bind(to_db(user))
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get(0), (r.get(1), parse_ts(&r.get::<String, _>(2)))))
-        .collect())
+    rows.iter()
+        .map(|r| {
+            let due = parse_ts(&r.get::<String, _>(2)).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "review_items.due_at".into(),
+                source: Box::new(e),
+            })?;
+            Ok((r.get(0), (r.get(1), due)))
+        })
+        .collect()
 }
 
 pub async fn set_review(
@@ -181,4 +186,28 @@ pub async fn completed_modules(
         .fetch_all(pool)
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Close the member's open practice sessions in `guild` beyond the newest `keep` (marking them
+/// finished where they stand); returns how many were closed.
+pub async fn close_open_beyond(
+    pool: &SqlitePool,
+    guild: u64,
+    user: u64,
+    keep: usize,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE practice_sessions SET finished_at = ?1 WHERE id IN (
+             SELECT id FROM practice_sessions
+             WHERE guild_id = ?2 AND user_id = ?3 AND finished_at IS NULL
+             ORDER BY id DESC LIMIT -1 OFFSET ?4)",
+    )
+    .bind(ts(now))
+    .bind(to_db(guild))
+    .bind(to_db(user))
+    .bind(keep as i64)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected())
 }

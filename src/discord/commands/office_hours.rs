@@ -1,4 +1,4 @@
-//! `/officehours schedule|list|edit|cancel|calendar`.
+//! `/officehours list|calendar`; the staff subcommands `schedule|edit|cancel` are registered under `/officehours-admin` (see `staff.rs`).
 
 use super::quiz::autocomplete_timezone;
 use crate::discord::checks::Actor;
@@ -28,7 +28,7 @@ pub enum Repeat {
     slash_command,
     guild_only,
     rename = "officehours",
-    subcommands("schedule", "list", "edit", "cancel", "calendar"),
+    subcommands("list", "calendar"),
     subcommand_required
 )]
 pub async fn officehours(_ctx: Context<'_>) -> Result<(), Error> {
@@ -210,30 +210,21 @@ pub async fn edit(
         let until_s = s.until.map(|u| u.to_string());
         let d = duration.unwrap_or(s.duration_minutes);
         // A weekly series keeps its past start when only the duration changes.
-        let p = match plan(&start_s, &tz_s, d, s.weekly, until_s.as_deref(), now) {
-            Ok(p) => p,
-            Err(e)
-                if e.contains("in the past")
-                    && s.weekly
-                    && start_s == s.start_local.format("%Y-%m-%d %H:%M").to_string() =>
-            {
-                if !(1..=crate::office_hours::MAX_DURATION_MINUTES).contains(&d) {
-                    return Err(UserError::Invalid(
-                        "The duration must be 1 to 480 minutes (8 hours).".into(),
-                    )
-                    .into());
-                }
-                crate::office_hours::Plan {
-                    start_local: s.start_local,
-                    tz: crate::quiz::schedule::parse_tz(&tz_s).map_err(UserError::Invalid)?,
-                    duration_minutes: d,
-                    weekly: true,
-                    until: s.until,
-                    first_start: now,
-                }
-            }
-            Err(e) => return Err(UserError::Invalid(e).into()),
+        let rule = if s.weekly && start_s == s.start_local.format("%Y-%m-%d %H:%M").to_string() {
+            crate::office_hours::StartRule::KeepPast
+        } else {
+            crate::office_hours::StartRule::Future
         };
+        let p = crate::office_hours::plan_with(
+            &start_s,
+            &tz_s,
+            d,
+            s.weekly,
+            until_s.as_deref(),
+            now,
+            rule,
+        )
+        .map_err(UserError::Invalid)?;
         s.start_local = p.start_local;
         s.tz = p.tz;
         s.duration_minutes = p.duration_minutes;
@@ -309,7 +300,7 @@ pub async fn cancel(
         CreateMessage::new()
             .content(format!(
                 "Office hours #{id} **{}** are cancelled.",
-                render::truncate(&render::defuse(&stored.series.topic), 200)
+                render::user_text(&stored.series.topic, 200)
             ))
             .allowed_mentions(render::no_pings()),
     )

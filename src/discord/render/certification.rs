@@ -86,7 +86,13 @@ pub fn exam_question(
         ));
     (
         embed,
-        super::quiz::answer_components(&format!("xm:{}:{}", exam.id, position), q),
+        super::quiz::answer_components(
+            crate::discord::custom_id::AnswerTarget::Exam {
+                exam: exam.id,
+                position,
+            },
+            q,
+        ),
     )
 }
 

@@ -2,6 +2,7 @@
 
 use super::{truncate, COLOR};
 use crate::content::{AnswerKey, Course, Question};
+use crate::discord::custom_id::{AnswerCode, AnswerTarget, CustomId};
 use crate::quiz::answer::{correct_text, letter, matching_display_order};
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
@@ -54,30 +55,32 @@ pub fn question_text(q: &Question) -> String {
     s
 }
 
-/// Buttons (or a select menu) to answer `q`; every custom_id is `{prefix}:{code}`.
-pub fn answer_components(prefix: &str, q: &Question) -> Vec<CreateActionRow> {
-    let id = |code: &str| format!("{prefix}:{code}");
+/// Buttons (or a select menu) to answer `q`; every custom_id is `target`'s with its code.
+pub fn answer_components(target: AnswerTarget, q: &Question) -> Vec<CreateActionRow> {
+    let id = |code: AnswerCode| target.code(code);
     match &q.key {
         AnswerKey::MultipleChoice { choices, .. } => vec![CreateActionRow::Buttons(
             (0..choices.len())
                 .map(|i| {
-                    CreateButton::new(id(&format!("c{i}")))
+                    CreateButton::new(id(AnswerCode::Choice(i as u8)))
                         .label(letter(i).to_string())
                         .style(ButtonStyle::Primary)
                 })
                 .collect(),
         )],
         AnswerKey::TrueFalse(_) => vec![CreateActionRow::Buttons(vec![
-            CreateButton::new(id("b1"))
+            CreateButton::new(id(AnswerCode::Bool(true)))
                 .label("True")
                 .style(ButtonStyle::Success),
-            CreateButton::new(id("b0"))
+            CreateButton::new(id(AnswerCode::Bool(false)))
                 .label("False")
                 .style(ButtonStyle::Danger),
         ])],
-        AnswerKey::FillIn(_) => vec![CreateActionRow::Buttons(vec![CreateButton::new(id("f"))
-            .label("Answer")
-            .style(ButtonStyle::Primary)])],
+        AnswerKey::FillIn(_) => vec![CreateActionRow::Buttons(vec![CreateButton::new(id(
+            AnswerCode::FillIn,
+        ))
+        .label("Answer")
+        .style(ButtonStyle::Primary)])],
         AnswerKey::Matching(pairs) => {
             let n = pairs.len();
             let mut options = Vec::new();
@@ -90,18 +93,21 @@ pub fn answer_components(prefix: &str, q: &Question) -> Vec<CreateActionRow> {
                 }
             }
             vec![CreateActionRow::SelectMenu(
-                CreateSelectMenu::new(id("m"), CreateSelectMenuKind::String { options })
-                    .placeholder("Pick a match for each numbered item")
-                    .min_values(n as u8)
-                    .max_values(n as u8),
+                CreateSelectMenu::new(
+                    id(AnswerCode::Matching),
+                    CreateSelectMenuKind::String { options },
+                )
+                .placeholder("Pick a match for each numbered item")
+                .min_values(n as u8)
+                .max_values(n as u8),
             )]
         }
     }
 }
 
-/// The modal a fill-in "Answer" button opens; its custom_id is `{prefix}:fm`.
-pub fn fill_in_modal(prefix: &str) -> CreateModal {
-    CreateModal::new(format!("{prefix}:fm"), "Your answer").components(vec![
+/// The modal a fill-in "Answer" button opens; its custom_id is `target`'s with code `fm`.
+pub fn fill_in_modal(target: AnswerTarget) -> CreateModal {
+    CreateModal::new(target.code(AnswerCode::FillInModal), "Your answer").components(vec![
         CreateActionRow::InputText(
             CreateInputText::new(InputTextStyle::Short, "Answer", "answer")
                 .max_length(200)
@@ -132,7 +138,10 @@ pub fn daily_question(
             &format!("{} · topic: {}", module_line(course, q), q.topic),
             2048,
         )));
-    (embed, answer_components(&format!("qz:{quiz_id}"), q))
+    (
+        embed,
+        answer_components(AnswerTarget::Daily { quiz: quiz_id }, q),
+    )
 }
 
 /// The daily question's message once it closes: answer, explanation and figures.
@@ -164,12 +173,15 @@ pub fn daily_reveal(
             &format!("{} · topic: {}", module_line(course, q), q.topic),
             2048,
         )));
-    let rows = vec![CreateActionRow::Buttons(vec![CreateButton::new(truncate(
-        &format!("rm:{}", q.id),
-        100,
-    ))
-    .label("Read more")
-    .style(ButtonStyle::Secondary)])];
+    let rows = CustomId::read_more(&q.id)
+        .map(|id| {
+            vec![CreateActionRow::Buttons(vec![CreateButton::new(
+                id.to_string(),
+            )
+            .label("Read more")
+            .style(ButtonStyle::Secondary)])]
+        })
+        .unwrap_or_default();
     (embed, rows)
 }
 
@@ -191,7 +203,7 @@ pub fn practice_question(
         )));
     (
         embed,
-        answer_components(&format!("pr:{session}:{position}"), q),
+        answer_components(AnswerTarget::Practice { session, position }, q),
     )
 }
 
