@@ -40,13 +40,14 @@ fn ann_posts(bot: &TestBot) -> Vec<Request> {
 }
 
 async fn wait_count(bot: &TestBot, n: usize, pred: impl Fn(&Request) -> bool) {
-    for _ in 0..200 {
-        if bot.fake.count(&pred) >= n {
-            return;
-        }
-        bot.fake.wait_request(1, &pred).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while bot.fake.count(&pred) < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{n} matching request(s) never came"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    panic!("{n} matching request(s) never came");
 }
 
 async fn start() -> TestBot {
