@@ -219,7 +219,7 @@ async fn announcement_pings_and_roles_retry_then_revoke_removes_the_role() {
     );
     let s = bot
         .fake
-        .slash(
+        .slash_full(
             &admin(),
             "certs",
             json!([sub(
@@ -230,6 +230,7 @@ async fn announcement_pings_and_roles_retry_then_revoke_removes_the_role() {
                     opt("reason", 3, "shared exam answers".into()),
                 ]
             )]),
+            json!({"users": {alice.id.to_string(): alice.user_json()}}),
         )
         .await;
     let cb = bot.fake.callback(&s).await;
