@@ -352,13 +352,24 @@ async fn office_hours_end_to_end() {
     wait_ann_containing(&bot, "start in 10 minutes").await;
     bot.clock.set(utc(2026, 3, 19, 16, 0));
     wait_ann_containing(&bot, "starting now").await;
-    let p = format!("/api/v10/channels/{dm_channel}/messages");
-    bot.fake
-        .wait_request(10, |r| {
-            r.method == "POST" && r.path == p && r.json.to_string().contains("starting now")
-        })
+    // DMs to member 1 (after the restart Discord may hand out a new DM channel).
+    let m1 = format!("<@{}>", member(1).id);
+    let is_dm = move |r: &Request| {
+        r.method == "POST"
+            && r.path.starts_with("/api/v10/channels/")
+            && r.json["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with(&m1))
+    };
+    let dm_now = bot
+        .fake
+        .wait_request(10, |r| is_dm(r) && r.json.to_string().contains("starting now"))
         .await
         .expect("the subscriber's \"starting now\" DM");
+    assert_eq!(
+        dm_now.json["allowed_mentions"]["users"],
+        json!([member(1).id.to_string()])
+    );
     // Member 2 unsubscribed; member 1 got exactly two DMs, "in 1 hour" and "starting now" (a
     // resend after the kill carries the same nonce, which Discord answers with the message it
     // already created).
@@ -366,9 +377,7 @@ async fn office_hours_end_to_end() {
         .fake
         .requests()
         .iter()
-        .filter(|r| {
-            r.method == "POST" && r.path == format!("/api/v10/channels/{dm_channel}/messages")
-        })
+        .filter(|r| is_dm(r))
         .map(|r| r.response["id"].to_string())
         .collect();
     dms.sort();
