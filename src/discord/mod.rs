@@ -45,6 +45,9 @@ pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framew
             initialize_owners: false,
             ..Default::default()
         })
+        // The builder's own flag wins over `FrameworkOptions::initialize_owners`: without this
+        // poise looks the owners up over HTTP at every start (and warns when it cannot).
+        .initialize_owners(false)
         .setup(move |ctx, ready, fw| {
             Box::pin(async move {
                 let cmds = poise::builtins::create_application_commands(&fw.options().commands);

@@ -423,6 +423,19 @@ pub async fn unannounced(pool: &SqlitePool) -> sqlx::Result<Vec<Certificate>> {
     Ok(rows.iter().map(certificate).collect())
 }
 
+/// One certificate by its row id (revoked ones too).
+pub async fn certificate_by_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Certificate>> {
+    let r = sqlx::query(concat!(
+        "SELECT ",
+        cert_cols!(),
+        " FROM certificates WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.as_ref().map(certificate))
+}
+
 pub async fn mark_announced(pool: &SqlitePool, id: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE certificates SET announced = 1 WHERE id = ?")
         .bind(id)
@@ -439,15 +452,43 @@ pub async fn revoke(
     reason: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE guild_id = ? AND user_id = ? AND cert_id = ? AND revoked_at IS NULL")
+    let mut tx = pool.begin().await?;
+    let r = sqlx::query("UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE guild_id = ? AND user_id = ? AND cert_id = ? AND revoked_at IS NULL RETURNING id")
         .bind(ts(now))
         .bind(reason)
         .bind(to_db(guild))
         .bind(to_db(user))
         .bind(cert)
-        .execute(pool)
+        .fetch_optional(&mut *tx)
         .await?;
-    Ok(r.rows_affected() == 1)
+    let Some(r) = r else {
+        return Ok(false);
+    };
+    let id: i64 = r.get(0);
+    // The certificate's role goes too: a job row (src/jobs/certification.rs), retried on
+    // transient errors, committed with the revocation.
+    let role =
+        sqlx::query("SELECT role_id FROM cert_roles WHERE guild_id = ? AND certification = ?")
+            .bind(to_db(guild))
+            .bind(cert)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(role) = role {
+        let payload = serde_json::json!({
+            "guild": guild, "user": user, "role": from_db(role.get(0)), "cert": id,
+            "reason": "certificate revoked",
+        });
+        crate::jobs::rows::enqueue(
+            &mut *tx,
+            "role_remove",
+            &format!("revoke:{id}"),
+            &payload,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Guild options for certification: (exam cooldown minutes, remove the previous level's role).

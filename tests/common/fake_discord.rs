@@ -55,6 +55,9 @@ struct State {
     resumes: u32,
     /// Custom per-route answers: (method, path suffix) → (status, body).
     overrides: Vec<(String, String, u16, Value)>,
+    /// Like `overrides`, for a limited number of requests: (method, path suffix, status, body,
+    /// requests left). Checked first.
+    limited: Vec<(String, String, u16, Value, u32)>,
     schema_failures: Vec<String>,
     /// Messages created with `enforce_nonce`, by nonce: Discord returns the same message for a
     /// repeated nonce instead of creating a second one.
@@ -171,6 +174,36 @@ impl FakeDiscord {
             .unwrap()
             .overrides
             .push((method.into(), suffix.into(), status, body));
+    }
+
+    /// Answer the next `times` `method` requests whose path ends with `suffix` with `status`
+    /// and `body` (e.g. a 502 twice), then as before.
+    pub fn respond_with_times(
+        &self,
+        method: &str,
+        suffix: &str,
+        status: u16,
+        body: Value,
+        times: u32,
+    ) {
+        self.state.lock().unwrap().limited.push((
+            method.into(),
+            suffix.into(),
+            status,
+            body,
+            times,
+        ));
+    }
+
+    /// Requests so far matching `pred`.
+    pub fn count(&self, pred: impl Fn(&Request) -> bool) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|r| pred(r))
+            .count()
     }
 
     /// Wait until a request matching `pred` arrives (also one already recorded after index
@@ -541,12 +574,24 @@ async fn serve_http(
             state.lock().unwrap().schema_failures.push(err);
         }
         let over = {
-            let s = state.lock().unwrap();
-            s.overrides
-                .iter()
-                .rev()
-                .find(|(m, suf, _, _)| *m == method && path.ends_with(suf.as_str()))
-                .map(|(_, _, st, b)| (*st, b.clone()))
+            let mut s = state.lock().unwrap();
+            let limited = s
+                .limited
+                .iter_mut()
+                .find(|(m, suf, _, _, left)| {
+                    *left > 0 && *m == method && path.ends_with(suf.as_str())
+                })
+                .map(|(_, _, st, b, left)| {
+                    *left -= 1;
+                    (*st, b.clone())
+                });
+            limited.or_else(|| {
+                s.overrides
+                    .iter()
+                    .rev()
+                    .find(|(m, suf, _, _)| *m == method && path.ends_with(suf.as_str()))
+                    .map(|(_, _, st, b)| (*st, b.clone()))
+            })
         };
         let nonce =
             (method == "POST" && path.ends_with("/messages") && json["enforce_nonce"] == true)
