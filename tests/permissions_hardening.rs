@@ -315,39 +315,6 @@ async fn tick_queries_use_indexes() {
     bot.stop().await.unwrap();
 }
 
-#[test]
-fn an_office_hours_edit_keeps_a_past_weekly_start_by_rule_not_by_error_text() {
-    use coursebot::office_hours::{plan, plan_with, StartRule};
-    let now = chrono::DateTime::parse_from_rfc3339("2026-03-20T09:00:00Z")
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    let past = "2026-03-05 17:00";
-    assert!(plan(past, "Europe/Berlin", 60, true, None, now).is_err());
-    let kept = plan_with(
-        past,
-        "Europe/Berlin",
-        90,
-        true,
-        None,
-        now,
-        StartRule::KeepPast,
-    )
-    .expect("a weekly series keeps its start");
-    assert_eq!(kept.duration_minutes, 90);
-    // Everything else is still checked.
-    assert!(plan_with(
-        past,
-        "Europe/Berlin",
-        0,
-        true,
-        None,
-        now,
-        StartRule::KeepPast
-    )
-    .is_err());
-    assert!(plan_with(past, "Mars/Base", 60, true, None, now, StartRule::KeepPast).is_err());
-}
-
 /// The domain folders return data; only `discord/` and `jobs/` talk to Discord.
 #[test]
 fn the_domain_does_not_call_the_discord_layer() {
