@@ -172,15 +172,15 @@ pub async fn ticks(db: &sqlx::SqlitePool) -> i64 {
     rows::ticks(db).await.unwrap_or(0)
 }
 
+/// A scan of the tick, boxed so the three can run one after the other in a loop.
+type ScanFuture = std::pin::Pin<Box<dyn Future<Output = JobResult> + Send>>;
+
 /// One tick: scan for what became due, then run every due job row.
 pub async fn tick(app: App, http: Arc<serenity::Http>) {
     let now = app.clock.now();
     let limit = job_timeout();
     // Scans, each isolated: one that fails does not hold up the others.
-    let scans: [(
-        &str,
-        std::pin::Pin<Box<dyn Future<Output = JobResult> + Send>>,
-    ); 3] = [
+    let scans: [(&str, ScanFuture); 3] = [
         ("quiz scan", Box::pin(quiz::scan(app.clone(), now))),
         (
             "office hours scan",
