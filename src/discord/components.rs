@@ -2,9 +2,10 @@
 //! `ex`/`exp` (explain results), `qz` (daily quiz answers), `pr` (practice), `rm` (read more).
 
 use super::{render, user_message, Data};
-use crate::content::{AnswerKey, Question};
+use crate::content::Question;
 use crate::error::UserError;
-use crate::quiz::answer::{matching_display_order, parse_matching, Answer};
+use crate::quiz::answer::Answer;
+use crate::quiz::present::Presentation;
 use crate::quiz::{daily, practice};
 use poise::serenity_prelude as serenity;
 use render::quiz as view;
@@ -126,25 +127,22 @@ fn parse_quiz_id(id: &str) -> Option<i64> {
     id.split(':').nth(1)?.parse().ok()
 }
 
-/// An answer from a component code: `c<i>`, `b1`/`b0`, `m` (select values).
-fn answer_from_code(code: &str, values: &[String], q: &Question) -> anyhow::Result<Answer> {
-    let bad = || UserError::Invalid("That answer could not be read; try again.".into());
-    if let Some(i) = code.strip_prefix('c') {
-        return Ok(Answer::Choice(i.parse().map_err(|_| bad())?));
-    }
-    match code {
-        "b1" => Ok(Answer::Bool(true)),
-        "b0" => Ok(Answer::Bool(false)),
-        "m" => match &q.key {
-            AnswerKey::Matching(pairs) => {
-                let shown = matching_display_order(&q.id, pairs.len());
-                parse_matching(values, pairs.len(), &shown)
-                    .map_err(|e| UserError::Invalid(e).into())
-            }
-            _ => Err(bad().into()),
-        },
-        _ => Err(bad().into()),
-    }
+/// An answer from a component code (`c<k>` = the choice displayed at position k, `b1`/`b0`,
+/// `m` with the select's values), read against the question as this presentation shows it.
+/// A code that does not fit the question is refused before anything is stored.
+fn answer_from_code(
+    code: &str,
+    values: &[String],
+    q: &Question,
+    shown: Presentation,
+) -> anyhow::Result<Answer> {
+    Answer::from_code(code, values, q, &shown.order(q))
+        .map_err(|e| UserError::Invalid(e.user_message()).into())
+}
+
+/// A typed-answer modal is only for fill-in questions.
+fn modal_allowed(q: &Question) -> anyhow::Result<()> {
+    Answer::modal_allowed(q).map_err(|e| UserError::Invalid(e.user_message()).into())
 }
 
 async fn daily_component(
@@ -162,18 +160,19 @@ async fn daily_component(
         return Err(UserError::Invalid("Unknown quiz.".into()).into());
     };
     let app = &data.app;
+    let q_row = crate::store::quiz::get_quiz(&app.db, quiz)
+        .await?
+        .ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?;
+    let q = daily::question(&app.course, &q_row.question_id)?;
     if *code == "f" {
         // Fill-in: ask in a modal (checked again on submit).
+        modal_allowed(q)?;
         let modal = view::fill_in_modal(&format!("qz:{quiz}"));
         c.create_response(ctx, CreateInteractionResponse::Modal(modal))
             .await?;
         return Ok(());
     }
-    let q_row = crate::store::quiz::get_quiz(&app.db, quiz)
-        .await?
-        .ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?;
-    let q = daily::question(&app.course, &q_row.question_id)?;
-    let answer = answer_from_code(code, values, q)?;
+    let answer = answer_from_code(code, values, q, Presentation::daily(quiz))?;
     let resp = daily_answer(ctx, data, c.guild_id, c.user.id, quiz, &answer).await?;
     c.create_response(ctx, resp).await?;
     Ok(())
@@ -189,9 +188,10 @@ async fn daily_answer(
 ) -> anyhow::Result<CreateInteractionResponse> {
     let g = guild.ok_or(UserError::GuildOnly)?.get();
     match daily::answer(&data.app, quiz, g, user.get(), answer).await? {
-        daily::AnswerOutcome::Recorded { closes_at } => Ok(ephemeral(format!(
-            "Answer recorded. The answer is revealed {}.",
-            view::relative(closes_at)
+        daily::AnswerOutcome::Recorded { closes_at, picked } => Ok(ephemeral(format!(
+            "Answer recorded. {}\nThe answer is revealed {}.",
+            view::you_picked(&picked),
+            view::deadline(closes_at)
         ))),
         daily::AnswerOutcome::AlreadyAnswered => Ok(ephemeral(
             "You already answered this quiz; your first answer counts.",
@@ -220,7 +220,7 @@ async fn practice_step(
     let app = &data.app;
     let step = practice::answer(app, session, user, position, answer).await?;
     let q = daily::question(&app.course, &step.question_id)?;
-    let feedback = view::practice_feedback(q, step.correct, &answer.describe(q));
+    let feedback = view::practice_feedback(q, step.correct, &step.picked);
     let mut msg = CreateInteractionResponseMessage::new()
         .content(render::truncate(&feedback, 2000))
         .allowed_mentions(render::no_pings());
@@ -229,17 +229,7 @@ async fn practice_step(
             "**{}/{}** right · **{:.0}%** · grade **{} {}**\nPass mark for this path: {}%.",
             sum.correct, sum.total, sum.percent, sum.grade.grade, sum.grade.label, sum.pass_mark
         );
-        if sum.passed {
-            desc.push_str(if sum.newly_completed {
-                "\n🎉 Module complete!"
-            } else {
-                "\nPassed (module already complete)."
-            });
-        } else {
-            desc.push_str(
-                "\nNot passed yet: the questions you missed will come back first next time.",
-            );
-        }
+        desc.push_str(&view::practice_outcome(&sum, &step.session.module_id));
         msg = msg
             .embed(
                 CreateEmbed::new()
@@ -429,12 +419,19 @@ async fn exam_step(
     use crate::certification::service::{self, ExamStep};
     let app = &data.app;
     let msg = match service::answer(app, exam, user, position, answer).await? {
-        ExamStep::Next { exam, position } => {
+        ExamStep::Next {
+            exam,
+            position,
+            picked,
+        } => {
             let q = daily::question(&app.course, &exam.questions[position])?;
             let (embed, rows) =
                 render::certification::exam_question(&app.course, &exam, q, position);
             CreateInteractionResponseMessage::new()
-                .content("Answer saved.")
+                .content(render::truncate(
+                    &format!("Answer saved. {}", view::you_picked(&picked)),
+                    2000,
+                ))
                 .embed(embed)
                 .components(rows)
         }
@@ -461,6 +458,14 @@ impl Flow {
         match self {
             Flow::Practice => "pr",
             Flow::Exam => "xm",
+        }
+    }
+
+    /// How the questions of practice session or exam `id` are shown.
+    fn presentation(self, id: i64) -> Presentation {
+        match self {
+            Flow::Practice => Presentation::practice(id),
+            Flow::Exam => Presentation::exam(id),
         }
     }
 
@@ -504,18 +509,19 @@ async fn sequenced_component(
 ) -> anyhow::Result<()> {
     let (seq, position, code) =
         parse_practice(id).ok_or_else(|| UserError::Invalid("Unknown quiz.".into()))?;
-    if code == "f" {
-        let modal = view::fill_in_modal(&format!("{}:{seq}:{position}", flow.prefix()));
-        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
-            .await?;
-        return Ok(());
-    }
     let questions = flow.questions(data, seq).await?;
     let qid = questions
         .get(position)
         .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
     let q = daily::question(&data.app.course, qid)?;
-    let answer = answer_from_code(&code, values, q)?;
+    if code == "f" {
+        modal_allowed(q)?;
+        let modal = view::fill_in_modal(&format!("{}:{seq}:{position}", flow.prefix()));
+        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
+            .await?;
+        return Ok(());
+    }
+    let answer = answer_from_code(&code, values, q, flow.presentation(seq))?;
     let resp = flow
         .step(data, c.user.id.get(), seq, position, &answer)
         .await?;

@@ -96,6 +96,20 @@ pub async fn open_exam(pool: &SqlitePool, guild: u64, user: u64) -> sqlx::Result
     Ok(r.as_ref().map(exam))
 }
 
+/// The member's most recent exam in a guild (open or graded); `None` when they never took one.
+pub async fn latest_exam(pool: &SqlitePool, guild: u64, user: u64) -> sqlx::Result<Option<Exam>> {
+    let r = sqlx::query(concat!(
+        "SELECT ",
+        exam_cols!(),
+        " FROM exams WHERE guild_id = ? AND user_id = ? ORDER BY started_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(to_db(guild))
+    .bind(to_db(user))
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.as_ref().map(exam))
+}
+
 pub async fn overdue_exams(pool: &SqlitePool, now: DateTime<Utc>) -> sqlx::Result<Vec<Exam>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
