@@ -111,7 +111,13 @@ fn posted(bot: &TestBot, quiz: i64, qid: &str) -> Value {
     message_json(bot.fake.next_id(), QUIZ_CHANNEL, &data)
 }
 
-async fn click(fake: &FakeDiscord, who: &Member, msg: &Value, id: &str, values: Option<Vec<String>>) -> String {
+async fn click(
+    fake: &FakeDiscord,
+    who: &Member,
+    msg: &Value,
+    id: &str,
+    values: Option<Vec<String>>,
+) -> String {
     let s = fake.click(who, msg, id, values).await;
     let cb = fake.callback(&s).await;
     assert!(is_ephemeral(&cb) || cb.json["type"] == 9, "{}", cb.json);
@@ -145,7 +151,14 @@ async fn forged_and_mismatched_daily_answers_store_nothing() {
         (matching, "b1", None),
         (matching, "zz", None),
     ] {
-        let t = click(&bot.fake, &me, &mc_msg, &format!("qz:{quiz}:{code}"), values).await;
+        let t = click(
+            &bot.fake,
+            &me,
+            &mc_msg,
+            &format!("qz:{quiz}:{code}"),
+            values,
+        )
+        .await;
         assert!(
             t.contains("Could not read that answer") && t.contains("Nothing was saved"),
             "qz:{quiz}:{code}: {t}"
@@ -197,7 +210,10 @@ async fn forged_and_mismatched_daily_answers_store_nothing() {
         t.contains("Answer recorded") && t.contains("You picked: *broker"),
         "{t}"
     );
-    assert!(t.contains(":f> (<t:"), "absolute and relative deadline: {t}");
+    assert!(
+        t.contains(":f> (<t:"),
+        "absolute and relative deadline: {t}"
+    );
     let rows = db::answers_of(&bot.app.db, mc).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert!(rows[0].1, "stored as right");
@@ -213,7 +229,11 @@ async fn forged_and_mismatched_daily_answers_store_nothing() {
     assert_eq!(bot.fake.callback(&open).await.json["type"], 9);
     let s = bot
         .fake
-        .modal_submit(&me, &format!("qz:{fill}:fm"), &[("answer", " `Beat_Schedule` ")])
+        .modal_submit(
+            &me,
+            &format!("qz:{fill}:fm"),
+            &[("answer", " `Beat_Schedule` ")],
+        )
         .await;
     let t = reply_text(&bot.fake.callback(&s).await);
     assert!(t.contains("Answer recorded"), "{t}");
@@ -226,8 +246,17 @@ fn practice_msg(bot: &TestBot, cb: &common::fake_discord::Request) -> Value {
     message_json(bot.fake.next_id(), CHANNEL_ID, &cb.json["data"])
 }
 
-async fn slash(bot: &TestBot, who: &Member, name: &str, sub_name: &str, opts: Vec<Value>) -> common::fake_discord::Request {
-    let s = bot.fake.slash(who, name, json!([sub(sub_name, opts)])).await;
+async fn slash(
+    bot: &TestBot,
+    who: &Member,
+    name: &str,
+    sub_name: &str,
+    opts: Vec<Value>,
+) -> common::fake_discord::Request {
+    let s = bot
+        .fake
+        .slash(who, name, json!([sub(sub_name, opts)]))
+        .await;
     bot.fake.callback(&s).await
 }
 
@@ -242,7 +271,7 @@ async fn answer_all(
         let msg = practice_msg(bot, &cb);
         let first = component_ids(&msg)[0].clone();
         let q = question_of(&bot.app, &first).await;
-        let prefix = first.rsplitn(2, ':').nth(1).unwrap().to_string();
+        let prefix = first.rsplit_once(':').unwrap().0.to_string();
         let s = answer(&bot.fake, who, &msg, &prefix, &q, *r).await;
         cb = bot.fake.callback(&s).await;
     }
@@ -260,7 +289,14 @@ fn embed_text(cb: &common::fake_discord::Request) -> String {
 async fn forged_practice_codes_use_nothing_up() {
     let bot = start(utc(2026, 6, 1, 8, 0)).await;
     let me = member(2);
-    let cb = slash(&bot, &me, "quiz", "practice", vec![opt("module", 3, "m01".into())]).await;
+    let cb = slash(
+        &bot,
+        &me,
+        "quiz",
+        "practice",
+        vec![opt("module", 3, "m01".into())],
+    )
+    .await;
     let msg = practice_msg(&bot, &cb);
     let first = component_ids(&msg)[0].clone();
     let session: i64 = first.split(':').nth(1).unwrap().parse().unwrap();
@@ -279,7 +315,11 @@ async fn forged_practice_codes_use_nothing_up() {
     }
     let s = bot
         .fake
-        .modal_submit(&me, &format!("pr:{session}:0:fm"), &[("answer", "broker_url")])
+        .modal_submit(
+            &me,
+            &format!("pr:{session}:0:fm"),
+            &[("answer", "broker_url")],
+        )
         .await;
     let t = reply_text(&bot.fake.callback(&s).await);
     assert!(t.contains("Could not read that answer"), "{t}");
@@ -292,7 +332,10 @@ async fn forged_practice_codes_use_nothing_up() {
     let s = answer(&bot.fake, &me, &msg, &format!("pr:{session}:0"), &q, true).await;
     let cb = bot.fake.callback(&s).await;
     let t = reply_text(&cb);
-    assert!(t.contains("Right") && t.contains("You picked: *broker"), "{t}");
+    assert!(
+        t.contains("Right") && t.contains("You picked: *broker"),
+        "{t}"
+    );
     assert!(!t.contains("B —"), "no letters in the feedback: {t}");
     bot.stop().await.unwrap();
 }
@@ -311,7 +354,8 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
     )
     .await;
     assert!(
-        reply_text(&cb).contains("training only: a module is complete after a passed practice of 3"),
+        reply_text(&cb)
+            .contains("training only: a module is complete after a passed practice of 3"),
         "{}",
         cb.json
     );
@@ -320,7 +364,9 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
     assert!(
         d.contains("**1/1**")
             && d.contains("does not complete the module")
-            && d.contains("Practice of 1 questions: a module is complete after a passed practice of 3"),
+            && d.contains(
+                "Practice of 1 questions: a module is complete after a passed practice of 3"
+            ),
         "{d}"
     );
     let state = coursebot::certification::service::member_state(&bot.app, GUILD_ID, me.id)
@@ -328,16 +374,27 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
         .unwrap();
     assert!(state.completed_modules.is_empty());
     // `/quiz module m01` draws exactly 3; passing completes the module.
-    let cb = slash(&bot, &me, "quiz", "module", vec![opt("module", 3, "m01".into())]).await;
+    let cb = slash(
+        &bot,
+        &me,
+        "quiz",
+        "module",
+        vec![opt("module", 3, "m01".into())],
+    )
+    .await;
     assert!(reply_text(&cb).contains("Module quiz"), "{}", cb.json);
-    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practice_sessions WHERE kind = 'module'")
-        .fetch_one(&bot.app.db)
-        .await
-        .unwrap();
+    let sessions: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM practice_sessions WHERE kind = 'module'")
+            .fetch_one(&bot.app.db)
+            .await
+            .unwrap();
     assert_eq!(sessions, 1);
     let cb = answer_all(&bot, &me, cb, &[true, true, true]).await;
     let d = embed_text(&cb);
-    assert!(d.contains("**3/3**") && d.contains("Module complete"), "{d}");
+    assert!(
+        d.contains("**3/3**") && d.contains("Module complete"),
+        "{d}"
+    );
     // A completion written before the rule (basis legacy, from a 1-question practice) is kept
     // and shown but does not count.
     sqlx::query(
@@ -359,12 +416,26 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
     );
     assert!(d.contains("1/2"), "only m01 counts: {d}");
     // A passed practice of m02 of the quiz size makes it count (and says so).
-    let cb = slash(&bot, &me, "quiz", "practice", vec![opt("module", 3, "m02".into())]).await;
+    let cb = slash(
+        &bot,
+        &me,
+        "quiz",
+        "practice",
+        vec![opt("module", 3, "m02".into())],
+    )
+    .await;
     let cb = answer_all(&bot, &me, cb, &[true, true, true]).await;
-    assert!(embed_text(&cb).contains("Module complete"), "{}", embed_text(&cb));
+    assert!(
+        embed_text(&cb).contains("Module complete"),
+        "{}",
+        embed_text(&cb)
+    );
     let s = bot.fake.slash(&me, "progress", json!([])).await;
     let d = embed_text(&bot.fake.callback(&s).await);
-    assert!(d.contains("✅ `m02` practice of 3 · 100%") && d.contains("2/2"), "{d}");
+    assert!(
+        d.contains("✅ `m02` practice of 3 · 100%") && d.contains("2/2"),
+        "{d}"
+    );
     bot.stop().await.unwrap();
 }
 
@@ -373,11 +444,25 @@ async fn exam_order_is_the_same_after_a_restart_and_answers_map_back() {
     let bot = start(utc(2026, 6, 1, 8, 0)).await;
     let me = member(4);
     for m in ["m01", "m02"] {
-        let cb = slash(&bot, &me, "quiz", "module", vec![opt("module", 3, m.into())]).await;
+        let cb = slash(
+            &bot,
+            &me,
+            "quiz",
+            "module",
+            vec![opt("module", 3, m.into())],
+        )
+        .await;
         let cb = answer_all(&bot, &me, cb, &[true, true, true]).await;
         assert!(embed_text(&cb).contains("Module complete"));
     }
-    let cb = slash(&bot, &me, "exam", "start", vec![opt("path", 3, "foundation".into())]).await;
+    let cb = slash(
+        &bot,
+        &me,
+        "exam",
+        "start",
+        vec![opt("path", 3, "foundation".into())],
+    )
+    .await;
     assert!(reply_text(&cb).contains(":f> (<t:"), "{}", cb.json);
     // Answer until a multiple-choice question is shown (the mini course has two).
     let mut cb = cb;
@@ -417,7 +502,7 @@ async fn exam_order_is_the_same_after_a_restart_and_answers_map_back() {
         before.contains(&format!("**{letter}.** {}", choices[key])),
         "{before}"
     );
-    let prefix = first.rsplitn(2, ':').nth(1).unwrap().to_string();
+    let prefix = first.rsplit_once(':').unwrap().0.to_string();
     let s = bot
         .fake
         .click(&me, &msg, &format!("{prefix}:c{shown}"), None)
@@ -466,7 +551,10 @@ async fn the_closed_daily_quiz_keeps_the_order_and_drops_the_instructions() {
         .await
         .expect("posted");
     let msg = post.response.clone();
-    let asked = msg["embeds"][0]["description"].as_str().unwrap().to_string();
+    let asked = msg["embeds"][0]["description"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(asked.contains(":f> (<t:"), "{asked}");
     let bot = bot.kill_and_restart().await;
     bot.clock.set(utc(2026, 6, 1, 11, 0));
@@ -481,13 +569,30 @@ async fn the_closed_daily_quiz_keeps_the_order_and_drops_the_instructions() {
         .unwrap()
         .to_string();
     // Every lettered line of the question is shown the same way in the reveal.
-    for line in asked.lines().filter(|l| l.starts_with("**") && l.contains(".**")) {
-        assert!(shown.contains(line), "`{line}` missing from the reveal: {shown}");
+    for line in asked
+        .lines()
+        .filter(|l| l.starts_with("**") && l.contains(".**"))
+    {
+        assert!(
+            shown.contains(line),
+            "`{line}` missing from the reveal: {shown}"
+        );
     }
-    for stale in ["Click **Answer**", "True or false?", "In the menu", "revealed <t:"] {
+    for stale in [
+        "Click **Answer**",
+        "True or false?",
+        "In the menu",
+        "revealed <t:",
+    ] {
         assert!(!shown.contains(stale), "stale `{stale}`: {shown}");
     }
-    assert!(shown.contains("**Answer:**") && shown.contains("**Why:**"), "{shown}");
-    assert!(!shown.contains("**Answer:** A") && !shown.contains(" — "), "{shown}");
+    assert!(
+        shown.contains("**Answer:**") && shown.contains("**Why:**"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("**Answer:** A") && !shown.contains(" — "),
+        "{shown}"
+    );
     bot.stop().await.unwrap();
 }

@@ -24,7 +24,10 @@ fn press(q: &Question, exam: i64, button: usize) -> Answer {
         }
         AnswerKey::TrueFalse(_) => ("b1".into(), vec![]),
         AnswerKey::FillIn(_) => return Answer::Text("no idea".into()),
-        AnswerKey::Matching(p) => ("m".into(), (0..p.len()).map(|l| format!("{l}-{l}")).collect()),
+        AnswerKey::Matching(p) => (
+            "m".into(),
+            (0..p.len()).map(|l| format!("{l}-{l}")).collect(),
+        ),
     };
     Answer::from_code(&code, &values, q, &order).expect("a button the message shows")
 }

@@ -10,11 +10,7 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
 /// How the member completed each module they have a completion for, and whether it counts.
-pub async fn module_completions(
-    app: &App,
-    guild: u64,
-    user: u64,
-) -> Result<Vec<ModuleCompletion>> {
+pub async fn module_completions(app: &App, guild: u64, user: u64) -> Result<Vec<ModuleCompletion>> {
     use crate::quiz::practice;
     let mut out = Vec::new();
     for c in crate::store::practice::completions(&app.db, guild, user).await? {

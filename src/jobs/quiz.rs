@@ -60,8 +60,13 @@ async fn reveal(app: &App, http: &serenity::Http, q: &db::Quiz) -> anyhow::Resul
         return Ok(());
     };
     let fig = daily::reveal_figures(app, q.id).await?;
-    let (embed, rows) =
-        view::daily_reveal(&app.course, question, q.id, fig.answered, fig.percent_right());
+    let (embed, rows) = view::daily_reveal(
+        &app.course,
+        question,
+        q.id,
+        fig.answered,
+        fig.percent_right(),
+    );
     let edit = EditMessage::new()
         .embed(embed)
         .components(rows)

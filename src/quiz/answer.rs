@@ -89,7 +89,9 @@ impl Answer {
     pub fn check_against(&self, q: &Question) -> Result<(), AnswerError> {
         expect_kind(q, self.kind())?;
         match (self, &q.key) {
-            (Answer::Choice(i), AnswerKey::MultipleChoice { choices, .. }) if *i >= choices.len() => {
+            (Answer::Choice(i), AnswerKey::MultipleChoice { choices, .. })
+                if *i >= choices.len() =>
+            {
                 Err(AnswerError::NoSuchChoice(format!("#{}", i + 1)))
             }
             (Answer::Text(t), _) if t.trim().is_empty() => Err(AnswerError::Empty),
@@ -195,10 +197,9 @@ impl Answer {
     /// never a letter (letters change with every presentation).
     pub fn describe(&self, q: &Question) -> String {
         match (self, &q.key) {
-            (Answer::Choice(i), AnswerKey::MultipleChoice { choices, .. }) => choices
-                .get(*i)
-                .cloned()
-                .unwrap_or_else(|| "?".to_string()),
+            (Answer::Choice(i), AnswerKey::MultipleChoice { choices, .. }) => {
+                choices.get(*i).cloned().unwrap_or_else(|| "?".to_string())
+            }
             (Answer::Bool(b), _) => if *b { "True" } else { "False" }.to_string(),
             (Answer::Text(t), _) => t.trim().to_string(),
             (Answer::Matching(v), AnswerKey::Matching(pairs)) => v
@@ -444,7 +445,10 @@ mod tests {
 
         let tf = q(AnswerKey::TrueFalse(true));
         let o = p.order(&tf);
-        assert_eq!(Answer::from_code("b0", &[], &tf, &o), Ok(Answer::Bool(false)));
+        assert_eq!(
+            Answer::from_code("b0", &[], &tf, &o),
+            Ok(Answer::Bool(false))
+        );
         assert!(Answer::from_code("c0", &[], &tf, &o).is_err());
         assert!(Answer::from_code("m", &[], &tf, &o).is_err());
         assert!(Answer::from_code("b2", &[], &tf, &o).is_err());

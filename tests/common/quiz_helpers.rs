@@ -47,11 +47,13 @@ pub async fn question_of(app: &coursebot::app::App, custom_id: &str) -> Question
     let p: Vec<&str> = custom_id.split(':').collect();
     let id: i64 = p[1].parse().unwrap();
     let qid = match p[0] {
-        "qz" => coursebot::store::quiz::get_quiz(&app.db, id)
-            .await
-            .unwrap()
-            .unwrap()
-            .question_id,
+        "qz" => {
+            coursebot::store::quiz::get_quiz(&app.db, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .question_id
+        }
         "pr" => coursebot::store::practice::get_session(&app.db, id)
             .await
             .unwrap()

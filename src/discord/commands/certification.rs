@@ -84,9 +84,9 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
     let Some(e) = db::open_exam(&app.db, g, user).await? else {
         // No exam in progress: if the last one ended (time ran out, or finished), say so and
         // show its result rather than "no exam".
-        let last = db::latest_exam(&app.db, g, user)
-            .await?
-            .ok_or_else(|| UserError::Invalid("You have no exam in progress: /exam start.".into()))?;
+        let last = db::latest_exam(&app.db, g, user).await?.ok_or_else(|| {
+            UserError::Invalid("You have no exam in progress: /exam start.".into())
+        })?;
         let r = service::grade_exam(app, &last).await?;
         let when = last.graded_at.unwrap_or(last.deadline);
         let ended = if r.timed_out {

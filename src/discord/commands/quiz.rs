@@ -68,7 +68,14 @@ pub async fn autocomplete_path(
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("schedule", "unschedule", "schedules", "stats", "practice", "module_quiz"),
+    subcommands(
+        "schedule",
+        "unschedule",
+        "schedules",
+        "stats",
+        "practice",
+        "module_quiz"
+    ),
     subcommand_required
 )]
 pub async fn quiz(_ctx: Context<'_>) -> Result<(), Error> {

@@ -1,11 +1,11 @@
 //! Progress, exams and certificates as Discord messages.
 
 use super::quiz::{deadline, question_text};
-use crate::quiz::present::Presentation;
 use super::{truncate, COLOR};
 use crate::certification::service::ExamResult;
 use crate::certification::{bar, CertStatus, ModuleCompletion};
 use crate::content::{Course, Question};
+use crate::quiz::present::Presentation;
 use crate::store::certification::Exam;
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateEmbed, CreateEmbedFooter};

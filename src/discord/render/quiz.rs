@@ -155,7 +155,10 @@ pub fn daily_question(
             &format!("{} · topic: {}", module_line(course, q), q.topic),
             2048,
         )));
-    (embed, answer_components(&format!("qz:{quiz_id}"), q, &order))
+    (
+        embed,
+        answer_components(&format!("qz:{quiz_id}"), q, &order),
+    )
 }
 
 /// The daily question's message once it closes: the choices as they were shown, the answer's
