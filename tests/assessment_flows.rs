@@ -436,6 +436,40 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
         d.contains("✅ `m02` practice of 3 · 100%") && d.contains("2/2"),
         "{d}"
     );
+
+    // Another member's legacy completion backed by a passed practice of the quiz size (a
+    // session finished before the migration) counts, and /progress says on what basis.
+    let other = member(30);
+    sqlx::query(
+        "INSERT INTO practice_sessions (guild_id, user_id, module_id, questions, position, correct, started_at, finished_at)
+         VALUES (?, ?, 'm01', 'm01-001,m01-002,m01-003', 3, 3, '2026-05-01T00:00:00Z', '2026-05-01T00:05:00Z')",
+    )
+    .bind(GUILD_ID as i64)
+    .bind(other.id as i64)
+    .execute(&bot.app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO module_completions (guild_id, user_id, module_id, score, completed_at)
+         VALUES (?, ?, 'm01', 100, '2026-05-01T00:05:00Z')",
+    )
+    .bind(GUILD_ID as i64)
+    .bind(other.id as i64)
+    .execute(&bot.app.db)
+    .await
+    .unwrap();
+    let state = coursebot::certification::service::member_state(&bot.app, GUILD_ID, other.id)
+        .await
+        .unwrap();
+    assert!(state.completed_modules.contains("m01"));
+    let s = bot.fake.slash(&other, "progress", json!([])).await;
+    let d = embed_text(&bot.fake.callback(&s).await);
+    assert!(
+        d.contains(
+            "✅ `m01` passed practice of at least 3 before completions recorded their basis"
+        ),
+        "{d}"
+    );
     bot.stop().await.unwrap();
 }
 
@@ -493,6 +527,36 @@ async fn exam_order_is_the_same_after_a_restart_and_answers_map_back() {
         unreachable!()
     };
     let shown = order.position_of(key).unwrap();
+    // Forged codes on this exam question are refused and use nothing up.
+    for code in ["c99", "b1", "m", "c9"] {
+        let s = bot
+            .fake
+            .click(
+                &me,
+                &msg,
+                &format!("xm:{exam_id}:{position}:{code}"),
+                (code == "m").then(|| vec!["0-0".to_string()]),
+            )
+            .await;
+        let t = reply_text(&bot.fake.callback(&s).await);
+        assert!(t.contains("Could not read that answer"), "{code}: {t}");
+    }
+    let s = bot
+        .fake
+        .modal_submit(
+            &me,
+            &format!("xm:{exam_id}:{position}:fm"),
+            &[("answer", "x")],
+        )
+        .await;
+    let t = reply_text(&bot.fake.callback(&s).await);
+    assert!(t.contains("Could not read that answer"), "{t}");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exam_answers WHERE exam_id = ?")
+        .bind(exam_id)
+        .fetch_one(&bot.app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, position, "nothing stored for the forged codes");
     // The description lists the right choice's text at its displayed letter.
     let letter = (b'A' + shown as u8) as char;
     let coursebot::content::AnswerKey::MultipleChoice { choices, .. } = &q.key else {
