@@ -238,6 +238,7 @@ async fn forged_and_mismatched_daily_answers_store_nothing() {
     let t = reply_text(&bot.fake.callback(&s).await);
     assert!(t.contains("Answer recorded"), "{t}");
     assert!(db::answers_of(&bot.app.db, fill).await.unwrap()[0].1);
+    bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }
 
@@ -337,6 +338,7 @@ async fn forged_practice_codes_use_nothing_up() {
         "{t}"
     );
     assert!(!t.contains("B —"), "no letters in the feedback: {t}");
+    bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }
 
@@ -470,6 +472,7 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
         ),
         "{d}"
     );
+    bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }
 
@@ -582,6 +585,7 @@ async fn exam_order_is_the_same_after_a_restart_and_answers_map_back() {
     .unwrap();
     assert_eq!(stored, format!("c:{key}"));
     assert_eq!(correct, 1);
+    bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }
 
@@ -658,5 +662,6 @@ async fn the_closed_daily_quiz_keeps_the_order_and_drops_the_instructions() {
         !shown.contains("**Answer:** A") && !shown.contains(" — "),
         "{shown}"
     );
+    bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }
