@@ -540,7 +540,11 @@ pub struct ExportedAnswer {
     pub question_id: String,
     pub module_id: String,
     pub path_id: String,
+    /// Stored form: `c:<canonical choice index>`, `b:true`, `t:<typed>`, `m:<canonical matches>`.
     pub answer: String,
+    /// The answer as text (the choice's text, never a letter); filled by the export from the
+    /// course, empty when the question left it.
+    pub answer_text: String,
     pub correct: bool,
     pub points: i64,
     pub answered_at: String,
@@ -573,6 +577,7 @@ pub async fn export_answers(
             module_id: r.get(6),
             path_id: r.get(7),
             answer: r.get(8),
+            answer_text: String::new(),
             correct: r.get::<i64, _>(9) != 0,
             points: r.get(10),
             answered_at: r.get(11),
