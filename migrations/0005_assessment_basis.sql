@@ -12,3 +12,10 @@ ALTER TABLE practice_sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'practice'
 ALTER TABLE module_completions ADD COLUMN basis TEXT NOT NULL DEFAULT 'legacy'
     CHECK (basis IN ('legacy', 'practice', 'module'));
 ALTER TABLE module_completions ADD COLUMN questions INTEGER NOT NULL DEFAULT 0;
+
+-- Quizzes, practice sessions and exams created from now on shuffle their choices per
+-- presentation (shuffled = 1, set on insert). Rows from before were shown in file order: they
+-- keep it (shuffled = 0), so a quiz or exam open during the upgrade reads clicks as shown.
+ALTER TABLE quizzes ADD COLUMN shuffled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE practice_sessions ADD COLUMN shuffled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE exams ADD COLUMN shuffled INTEGER NOT NULL DEFAULT 0;

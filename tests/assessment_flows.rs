@@ -101,7 +101,7 @@ fn posted(bot: &TestBot, quiz: i64, qid: &str) -> Value {
     let (embed, rows) = coursebot::discord::render::quiz::daily_question(
         &bot.app.course,
         q,
-        quiz,
+        Presentation::daily(quiz),
         bot.clock_now() + Duration::days(1),
     );
     let data = json!({
@@ -238,6 +238,19 @@ async fn forged_and_mismatched_daily_answers_store_nothing() {
     let t = reply_text(&bot.fake.callback(&s).await);
     assert!(t.contains("Answer recorded"), "{t}");
     assert!(db::answers_of(&bot.app.db, fill).await.unwrap()[0].1);
+
+    // A quiz posted before the upgrade (shuffled = 0) showed its choices in file order: its
+    // clicks are still read that way (B = broker_url, the right answer).
+    let old = quiz_of_question(&bot, GUILD_ID, 16, "m01-001").await;
+    sqlx::query("UPDATE quizzes SET shuffled = 0 WHERE id = ?")
+        .bind(old)
+        .execute(&bot.app.db)
+        .await
+        .unwrap();
+    let t = click(&bot.fake, &me, &mc_msg, &format!("qz:{old}:c1"), None).await;
+    assert!(t.contains("You picked: *broker"), "{t}");
+    let rows = db::answers_of(&bot.app.db, old).await.unwrap();
+    assert!(rows[0].1, "read in file order");
     bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }

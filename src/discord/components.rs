@@ -172,7 +172,7 @@ async fn daily_component(
             .await?;
         return Ok(());
     }
-    let answer = answer_from_code(code, values, q, Presentation::daily(quiz))?;
+    let answer = answer_from_code(code, values, q, Presentation::of_quiz(&q_row))?;
     let resp = daily_answer(ctx, data, c.guild_id, c.user.id, quiz, &answer).await?;
     c.create_response(ctx, resp).await?;
     Ok(())
@@ -244,7 +244,7 @@ async fn practice_step(
         let (embed, rows) = view::practice_question(
             &app.course,
             nq,
-            session,
+            Presentation::of_session(&step.session),
             step.session.position,
             step.session.questions.len(),
         );
@@ -461,23 +461,16 @@ impl Flow {
         }
     }
 
-    /// How the questions of practice session or exam `id` are shown.
-    fn presentation(self, id: i64) -> Presentation {
-        match self {
-            Flow::Practice => Presentation::practice(id),
-            Flow::Exam => Presentation::exam(id),
-        }
-    }
-
-    async fn questions(self, data: &Data, id: i64) -> anyhow::Result<Vec<String>> {
+    /// The questions of practice session or exam `id`, and how they are shown.
+    async fn questions(self, data: &Data, id: i64) -> anyhow::Result<(Vec<String>, Presentation)> {
         let app = &data.app;
         let found = match self {
             Flow::Practice => crate::store::practice::get_session(&app.db, id)
                 .await?
-                .map(|s| s.questions),
+                .map(|s| (s.questions.clone(), Presentation::of_session(&s))),
             Flow::Exam => crate::store::certification::get_exam(&app.db, id)
                 .await?
-                .map(|e| e.questions),
+                .map(|e| (e.questions.clone(), Presentation::of_exam(&e))),
         };
         Ok(found.ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?)
     }
@@ -509,7 +502,7 @@ async fn sequenced_component(
 ) -> anyhow::Result<()> {
     let (seq, position, code) =
         parse_practice(id).ok_or_else(|| UserError::Invalid("Unknown quiz.".into()))?;
-    let questions = flow.questions(data, seq).await?;
+    let (questions, shown) = flow.questions(data, seq).await?;
     let qid = questions
         .get(position)
         .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
@@ -521,7 +514,7 @@ async fn sequenced_component(
             .await?;
         return Ok(());
     }
-    let answer = answer_from_code(&code, values, q, flow.presentation(seq))?;
+    let answer = answer_from_code(&code, values, q, shown)?;
     let resp = flow
         .step(data, c.user.id.get(), seq, position, &answer)
         .await?;

@@ -3,6 +3,7 @@
 use crate::app::App;
 use crate::discord::render::{no_pings, quiz as view};
 use crate::quiz::daily;
+use crate::quiz::present::Presentation;
 use crate::store::quiz as db;
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateMessage, EditMessage, MessageId};
@@ -26,7 +27,8 @@ async fn post(app: &App, http: &serenity::Http, q: &db::Quiz) -> anyhow::Result<
         db::set_posted(&app.db, q.id, 0).await?;
         return Ok(());
     };
-    let (embed, rows) = view::daily_question(&app.course, question, q.id, q.closes_at);
+    let (embed, rows) =
+        view::daily_question(&app.course, question, Presentation::of_quiz(q), q.closes_at);
     // The nonce makes Discord drop a second post of the same quiz (a retry after a crash).
     let msg = CreateMessage::new()
         .embed(embed)
@@ -63,7 +65,7 @@ async fn reveal(app: &App, http: &serenity::Http, q: &db::Quiz) -> anyhow::Resul
     let (embed, rows) = view::daily_reveal(
         &app.course,
         question,
-        q.id,
+        Presentation::of_quiz(q),
         fig.answered,
         fig.percent_right(),
     );

@@ -42,35 +42,62 @@ impl Kind {
 pub struct Presentation {
     pub kind: Kind,
     pub id: i64,
+    /// Shuffled (every presentation created since migration 0005). A row from before shows
+    /// choices in file order (and matchings in the old per-question order), as it was posted.
+    pub shuffled: bool,
 }
 
 impl Presentation {
+    /// A (shuffled) daily quiz.
     pub fn daily(id: i64) -> Self {
         Presentation {
             kind: Kind::Daily,
             id,
+            shuffled: true,
         }
     }
+    /// A (shuffled) practice session.
     pub fn practice(id: i64) -> Self {
         Presentation {
             kind: Kind::Practice,
             id,
+            shuffled: true,
         }
     }
+    /// A (shuffled) exam.
     pub fn exam(id: i64) -> Self {
         Presentation {
             kind: Kind::Exam,
             id,
+            shuffled: true,
         }
     }
+    /// The same presentation, shuffled or (a row from before migration 0005) not.
+    pub fn with_shuffle(self, shuffled: bool) -> Self {
+        Presentation { shuffled, ..self }
+    }
 
-    /// The presentation a component custom id belongs to (`qz:<id>:…`, `pr:<id>:…`, `xm:<id>:…`);
-    /// `None` for anything else.
+    pub fn of_quiz(q: &crate::store::quiz::Quiz) -> Self {
+        Self::daily(q.id).with_shuffle(q.shuffled)
+    }
+    pub fn of_session(s: &crate::store::practice::Session) -> Self {
+        Self::practice(s.id).with_shuffle(s.shuffled)
+    }
+    pub fn of_exam(e: &crate::store::certification::Exam) -> Self {
+        Self::exam(e.id).with_shuffle(e.shuffled)
+    }
+
+    /// The (shuffled) presentation a component custom id belongs to (`qz:<id>:…`, `pr:<id>:…`,
+    /// `xm:<id>:…`); `None` for anything else.
     pub fn from_custom_id(custom_id: &str) -> Option<Self> {
         let mut parts = custom_id.split(':');
         let kind = Kind::from_prefix(parts.next()?)?;
         let id = parts.next()?.parse().ok()?;
-        Some(Presentation { kind, id })
+        Some(Presentation {
+            kind,
+            id,
+            shuffled: true,
+        })
     }
 
     /// The seed of a question's shuffle in this presentation: FNV-1a over
@@ -86,6 +113,14 @@ impl Presentation {
             AnswerKey::Matching(pairs) => pairs.len(),
             AnswerKey::TrueFalse(_) | AnswerKey::FillIn(_) => 0,
         };
+        if !self.shuffled {
+            return Order {
+                shown: match q.key {
+                    AnswerKey::Matching(_) => legacy_matching_order(&q.id, n),
+                    _ => (0..n).collect(),
+                },
+            };
+        }
         let mut shown = shuffle(n, self.seed(&q.id));
         // A matching shown in file order would be answered "1-A, 2-B, …" without reading.
         if matches!(q.key, AnswerKey::Matching(_))
@@ -120,6 +155,24 @@ impl Order {
     pub fn is_empty(&self) -> bool {
         self.shown.is_empty()
     }
+}
+
+/// The matching order used before presentations were shuffled (keyed only by the question id),
+/// for quizzes, sessions and exams created before migration 0005.
+fn legacy_matching_order(question_id: &str, n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut h = fnv1a(question_id.as_bytes());
+    for i in (1..n).rev() {
+        h = h
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let j = (h >> 33) as usize % (i + 1);
+        order.swap(i, j);
+    }
+    if n > 1 && order.iter().enumerate().all(|(k, v)| k == *v) {
+        order.rotate_left(1);
+    }
+    order
 }
 
 /// FNV-1a, 64 bits.
@@ -255,6 +308,27 @@ mod tests {
             let o = Presentation::daily(id).order(&q);
             assert_ne!(o.shown, vec![0, 1, 2]);
         }
+    }
+
+    #[test]
+    fn rows_from_before_the_shuffle_keep_their_order() {
+        let q = mc("m01-001", 4, 1);
+        let old = Presentation::daily(7).with_shuffle(false);
+        assert_eq!(old.order(&q).shown, vec![0, 1, 2, 3]);
+        let m = Question {
+            key: AnswerKey::Matching(vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "2".into()),
+                ("c".into(), "3".into()),
+            ]),
+            ..mc("m02-001", 1, 0)
+        };
+        // The old order depended on the question only.
+        assert_eq!(
+            old.order(&m),
+            Presentation::exam(99).with_shuffle(false).order(&m)
+        );
+        assert_eq!(old.order(&m).shown, legacy_matching_order("m02-001", 3));
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub struct Session {
     pub module_id: String,
     /// `practice` (free practice) or `module` (a `/quiz module` run of exactly the quiz size).
     pub kind: String,
+    /// Choices are shuffled (every session created since migration 0005).
+    pub shuffled: bool,
     pub questions: Vec<String>,
     pub position: usize,
     pub correct: i64,
@@ -31,8 +33,8 @@ pub async fn create_session(
     now: DateTime<Utc>,
 ) -> sqlx::Result<i64> {
     let r = sqlx::query(
-        "INSERT INTO practice_sessions (guild_id, user_id, module_id, kind, questions, started_at)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO practice_sessions (guild_id, user_id, module_id, kind, questions, started_at, shuffled)
+         VALUES (?, ?, ?, ?, ?, ?, 1) RETURNING id",
     )
     .bind(to_db(guild))
     .bind(to_db(user))
@@ -47,7 +49,7 @@ pub async fn create_session(
 
 pub async fn get_session(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Session>> {
     let r = sqlx::query(
-        "SELECT id, guild_id, user_id, module_id, questions, position, correct, finished_at, kind
+        "SELECT id, guild_id, user_id, module_id, questions, position, correct, finished_at, kind, shuffled
          FROM practice_sessions WHERE id = ?",
     )
     .bind(id)
@@ -63,6 +65,7 @@ pub async fn get_session(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Sess
         correct: r.get(6),
         finished: r.get::<Option<String>, _>(7).is_some(),
         kind: r.get(8),
+        shuffled: r.get::<i64, _>(9) != 0,
     }))
 }
 

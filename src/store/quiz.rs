@@ -166,11 +166,13 @@ pub struct Quiz {
     pub message_id: Option<u64>,
     pub status: String,
     pub revealed: bool,
+    /// Choices are shuffled for this quiz (every quiz created since migration 0005).
+    pub shuffled: bool,
 }
 
 macro_rules! quiz_cols {
     () => {
-        "id, schedule_id, guild_id, channel_id, question_id, module_id, path_id, quiz_date, cycle, posted_at, closes_at, message_id, status, revealed"
+        "id, schedule_id, guild_id, channel_id, question_id, module_id, path_id, quiz_date, cycle, posted_at, closes_at, message_id, status, revealed, shuffled"
     };
 }
 
@@ -190,6 +192,7 @@ fn quiz(r: &SqliteRow) -> Quiz {
         message_id: r.get::<Option<i64>, _>(11).map(from_db),
         status: r.get(12),
         revealed: r.get::<i64, _>(13) != 0,
+        shuffled: r.get::<i64, _>(14) != 0,
     }
 }
 
@@ -214,8 +217,8 @@ pub async fn create_quiz<'e, E: Executor<'e, Database = Sqlite>>(
 ) -> sqlx::Result<Option<i64>> {
     let r = sqlx::query(
         "INSERT INTO quizzes (schedule_id, guild_id, channel_id, question_id, module_id, path_id,
-             quiz_date, cycle, posted_at, closes_at, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'posting')
+             quiz_date, cycle, posted_at, closes_at, status, shuffled)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'posting', 1)
          ON CONFLICT(channel_id, quiz_date) DO NOTHING RETURNING id",
     )
     .bind(q.schedule_id)

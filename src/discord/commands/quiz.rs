@@ -5,6 +5,7 @@ use crate::discord::ephemeral;
 use crate::discord::render::{self, quiz as view, truncate};
 use crate::discord::{Context, Error};
 use crate::error::UserError;
+use crate::quiz::present::Presentation;
 use crate::quiz::{daily, practice, schedule as sched, scoring};
 use crate::store::quiz as db;
 use poise::serenity_prelude as serenity;
@@ -268,7 +269,13 @@ async fn start_practice(
     let g = Actor::from_ctx(&ctx).guild()?;
     let (s, m) = practice::start(app, g, ctx.author().id.get(), &module, count, kind).await?;
     let q = daily::question(&app.course, &s.questions[0])?;
-    let (embed, rows) = view::practice_question(&app.course, q, s.id, 0, s.questions.len());
+    let (embed, rows) = view::practice_question(
+        &app.course,
+        q,
+        Presentation::of_session(&s),
+        0,
+        s.questions.len(),
+    );
     let required = practice::required_questions(&app.course, m);
     let what = match kind {
         practice::Kind::Module => format!(

@@ -107,7 +107,7 @@ pub fn exam_question(
         .certification(&exam.cert_id)
         .map(|c| c.title.clone())
         .unwrap_or_default();
-    let order = Presentation::exam(exam.id).order(q);
+    let order = Presentation::of_exam(exam).order(q);
     let embed = CreateEmbed::new()
         .title(truncate(
             &format!(

@@ -136,10 +136,10 @@ pub fn fill_in_modal(prefix: &str) -> CreateModal {
 pub fn daily_question(
     course: &Course,
     q: &Question,
-    quiz_id: i64,
+    shown: Presentation,
     closes_at: DateTime<Utc>,
 ) -> (CreateEmbed, Vec<CreateActionRow>) {
-    let order = Presentation::daily(quiz_id).order(q);
+    let order = shown.order(q);
     let embed = CreateEmbed::new()
         .title("Daily quiz")
         .description(truncate(
@@ -157,7 +157,7 @@ pub fn daily_question(
         )));
     (
         embed,
-        answer_components(&format!("qz:{quiz_id}"), q, &order),
+        answer_components(&format!("qz:{}", shown.id), q, &order),
     )
 }
 
@@ -166,11 +166,11 @@ pub fn daily_question(
 pub fn daily_reveal(
     course: &Course,
     q: &Question,
-    quiz_id: i64,
+    shown: Presentation,
     answered: usize,
     percent_right: u32,
 ) -> (CreateEmbed, Vec<CreateActionRow>) {
-    let order = Presentation::daily(quiz_id).order(q);
+    let order = shown.order(q);
     let figures = if answered == 0 {
         "Nobody answered this one.".to_string()
     } else {
@@ -206,11 +206,11 @@ pub fn daily_reveal(
 pub fn practice_question(
     course: &Course,
     q: &Question,
-    session: i64,
+    shown: Presentation,
     position: usize,
     total: usize,
 ) -> (CreateEmbed, Vec<CreateActionRow>) {
-    let order = Presentation::practice(session).order(q);
+    let order = shown.order(q);
     let embed = CreateEmbed::new()
         .title(format!("Practice · question {} of {}", position + 1, total))
         .description(truncate(&question_text(q, &order, true), 4000))
@@ -221,7 +221,7 @@ pub fn practice_question(
         )));
     (
         embed,
-        answer_components(&format!("pr:{session}:{position}"), q, &order),
+        answer_components(&format!("pr:{}:{position}", shown.id), q, &order),
     )
 }
 
