@@ -130,9 +130,13 @@ impl Answer {
             let k: usize = k
                 .parse()
                 .map_err(|_| AnswerError::Unreadable(code.to_string()))?;
-            let i = order
-                .canonical(k)
-                .ok_or_else(|| AnswerError::NoSuchChoice(letter(k).to_string()))?;
+            let i = order.canonical(k).ok_or_else(|| {
+                AnswerError::NoSuchChoice(if k < 26 {
+                    letter(k).to_string()
+                } else {
+                    format!("#{}", k + 1)
+                })
+            })?;
             Answer::Choice(i)
         } else {
             match code {
