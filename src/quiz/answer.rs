@@ -10,6 +10,9 @@
 use super::present::Order;
 use crate::content::{AnswerKey, Question, QuestionType};
 
+/// Longest typed answer, in characters (the modal's limit).
+pub const MAX_TEXT_CHARS: usize = 200;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     /// Index of the chosen choice (multiple choice), in the file's order.
@@ -39,6 +42,9 @@ pub enum AnswerError {
     /// A typed answer with nothing in it.
     #[error("the answer is empty")]
     Empty,
+    /// A typed answer longer than the modal allows ([`MAX_TEXT_CHARS`]).
+    #[error("the answer is longer than {MAX_TEXT_CHARS} characters")]
+    TooLong,
     /// A matching that is not one match per item, each used once.
     #[error("{0}")]
     Matching(String),
@@ -95,6 +101,7 @@ impl Answer {
                 Err(AnswerError::NoSuchChoice(format!("#{}", i + 1)))
             }
             (Answer::Text(t), _) if t.trim().is_empty() => Err(AnswerError::Empty),
+            (Answer::Text(t), _) if t.chars().count() > MAX_TEXT_CHARS => Err(AnswerError::TooLong),
             (Answer::Matching(v), AnswerKey::Matching(pairs)) => {
                 let n = pairs.len();
                 let mut used = vec![false; n];
@@ -463,6 +470,10 @@ mod tests {
         assert_eq!(
             Answer::Text("  ".into()).check_against(&fi),
             Err(AnswerError::Empty)
+        );
+        assert_eq!(
+            Answer::Text("x".repeat(201)).check_against(&fi),
+            Err(AnswerError::TooLong)
         );
         assert!(Answer::from_code("b1", &[], &fi, &p.order(&fi)).is_err());
     }

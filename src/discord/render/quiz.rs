@@ -126,7 +126,7 @@ pub fn fill_in_modal(prefix: &str) -> CreateModal {
     CreateModal::new(format!("{prefix}:fm"), "Your answer").components(vec![
         CreateActionRow::InputText(
             CreateInputText::new(InputTextStyle::Short, "Answer", "answer")
-                .max_length(200)
+                .max_length(crate::quiz::answer::MAX_TEXT_CHARS as u16)
                 .required(true),
         ),
     ])
