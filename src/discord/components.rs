@@ -4,9 +4,10 @@
 
 use super::custom_id::{AnswerCode, AnswerTarget, CustomId};
 use super::{checks, render, user_message, Data};
-use crate::content::{AnswerKey, Question};
+use crate::content::Question;
 use crate::error::UserError;
-use crate::quiz::answer::{matching_display_order, parse_matching, Answer};
+use crate::quiz::answer::Answer;
+use crate::quiz::present::Presentation;
 use crate::quiz::{daily, practice};
 use poise::serenity_prelude as serenity;
 use render::quiz as view;
@@ -152,25 +153,22 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &serenity::Mo
     log_done("modal", id, m.guild_id, m.user.id, started);
 }
 
-/// An answer from a component code: `c<i>`, `b1`/`b0`, `m` (select values).
-fn answer_from_code(code: &str, values: &[String], q: &Question) -> anyhow::Result<Answer> {
-    let bad = || UserError::Invalid("That answer could not be read; try again.".into());
-    if let Some(i) = code.strip_prefix('c') {
-        return Ok(Answer::Choice(i.parse().map_err(|_| bad())?));
-    }
-    match code {
-        "b1" => Ok(Answer::Bool(true)),
-        "b0" => Ok(Answer::Bool(false)),
-        "m" => match &q.key {
-            AnswerKey::Matching(pairs) => {
-                let shown = matching_display_order(&q.id, pairs.len());
-                parse_matching(values, pairs.len(), &shown)
-                    .map_err(|e| UserError::Invalid(e).into())
-            }
-            _ => Err(bad().into()),
-        },
-        _ => Err(bad().into()),
-    }
+/// An answer from a component code (`c<k>` = the choice displayed at position k, `b1`/`b0`,
+/// `m` with the select's values), read against the question as this presentation shows it.
+/// A code that does not fit the question is refused before anything is stored.
+fn answer_from_code(
+    code: &str,
+    values: &[String],
+    q: &Question,
+    shown: Presentation,
+) -> anyhow::Result<Answer> {
+    Answer::from_code(code, values, q, &shown.order(q))
+        .map_err(|e| UserError::Invalid(e.user_message()).into())
+}
+
+/// A typed-answer modal is only for fill-in questions.
+fn modal_allowed(q: &Question) -> anyhow::Result<()> {
+    Answer::modal_allowed(q).map_err(|e| UserError::Invalid(e.user_message()).into())
 }
 
 async fn daily_component(
@@ -182,18 +180,19 @@ async fn daily_component(
     values: &[String],
 ) -> anyhow::Result<()> {
     let app = &data.app;
+    let q_row = crate::store::quiz::get_quiz(&app.db, quiz)
+        .await?
+        .ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?;
+    let q = daily::question(&app.course, &q_row.question_id)?;
     if code == AnswerCode::FillIn {
         // Fill-in: ask in a modal (checked again on submit).
+        modal_allowed(q)?;
         let modal = view::fill_in_modal(AnswerTarget::Daily { quiz });
         c.create_response(ctx, CreateInteractionResponse::Modal(modal))
             .await?;
         return Ok(());
     }
-    let q_row = crate::store::quiz::get_quiz(&app.db, quiz)
-        .await?
-        .ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?;
-    let q = daily::question(&app.course, &q_row.question_id)?;
-    let answer = answer_from_code(&code.to_string(), values, q)?;
+    let answer = answer_from_code(&code.to_string(), values, q, Presentation::of_quiz(&q_row))?;
     let resp = daily_answer(ctx, data, c.guild_id, c.user.id, quiz, &answer).await?;
     c.create_response(ctx, resp).await?;
     Ok(())
@@ -209,9 +208,10 @@ async fn daily_answer(
 ) -> anyhow::Result<CreateInteractionResponse> {
     let g = guild.ok_or(UserError::GuildOnly)?.get();
     match daily::answer(&data.app, quiz, g, user.get(), answer).await? {
-        daily::AnswerOutcome::Recorded { closes_at } => Ok(ephemeral(format!(
-            "Answer recorded. The answer is revealed {}.",
-            view::relative(closes_at)
+        daily::AnswerOutcome::Recorded { closes_at, picked } => Ok(ephemeral(format!(
+            "Answer recorded. {}\nThe answer is revealed {}.",
+            view::you_picked(&picked),
+            view::deadline(closes_at)
         ))),
         daily::AnswerOutcome::AlreadyAnswered => Ok(ephemeral(
             "You already answered this quiz; your first answer counts.",
@@ -230,7 +230,7 @@ async fn practice_step(
     let app = &data.app;
     let step = practice::answer(app, session, user, position, answer).await?;
     let q = daily::question(&app.course, &step.question_id)?;
-    let feedback = view::practice_feedback(q, step.correct, &answer.describe(q));
+    let feedback = view::practice_feedback(q, step.correct, &step.picked);
     let mut msg = CreateInteractionResponseMessage::new()
         .content(render::truncate(&feedback, 2000))
         .allowed_mentions(render::no_pings());
@@ -239,17 +239,7 @@ async fn practice_step(
             "**{}/{}** right · **{:.0}%** · grade **{} {}**\nPass mark for this path: {}%.",
             sum.correct, sum.total, sum.percent, sum.grade.grade, sum.grade.label, sum.pass_mark
         );
-        if sum.passed {
-            desc.push_str(if sum.newly_completed {
-                "\n🎉 Module complete!"
-            } else {
-                "\nPassed (module already complete)."
-            });
-        } else {
-            desc.push_str(
-                "\nNot passed yet: the questions you missed will come back first next time.",
-            );
-        }
+        desc.push_str(&view::practice_outcome(&sum, &step.session.module_id));
         msg = msg
             .embed(
                 CreateEmbed::new()
@@ -264,7 +254,7 @@ async fn practice_step(
         let (embed, rows) = view::practice_question(
             &app.course,
             nq,
-            session,
+            Presentation::of_session(&step.session),
             step.session.position,
             step.session.questions.len(),
         );
@@ -460,12 +450,19 @@ async fn exam_step(
     use crate::certification::service::{self, ExamStep};
     let app = &data.app;
     let msg = match service::answer(app, exam, user, position, answer).await? {
-        ExamStep::Next { exam, position } => {
+        ExamStep::Next {
+            exam,
+            position,
+            picked,
+        } => {
             let q = daily::question(&app.course, &exam.questions[position])?;
             let (embed, rows) =
                 render::certification::exam_question(&app.course, &exam, q, position);
             CreateInteractionResponseMessage::new()
-                .content("Answer saved.")
+                .content(render::truncate(
+                    &format!("Answer saved. {}", view::you_picked(&picked)),
+                    2000,
+                ))
                 .embed(embed)
                 .components(rows)
         }
@@ -499,15 +496,16 @@ impl Flow {
         }
     }
 
-    async fn questions(self, data: &Data, id: i64) -> anyhow::Result<Vec<String>> {
+    /// The questions of practice session or exam `id`, and how they are shown.
+    async fn questions(self, data: &Data, id: i64) -> anyhow::Result<(Vec<String>, Presentation)> {
         let app = &data.app;
         let found = match self {
             Flow::Practice => crate::store::practice::get_session(&app.db, id)
                 .await?
-                .map(|s| s.questions),
+                .map(|s| (s.questions.clone(), Presentation::of_session(&s))),
             Flow::Exam => crate::store::certification::get_exam(&app.db, id)
                 .await?
-                .map(|e| e.questions),
+                .map(|e| (e.questions.clone(), Presentation::of_exam(&e))),
         };
         Ok(found.ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?)
     }
@@ -539,18 +537,19 @@ async fn sequenced_component(
     code: AnswerCode,
     values: &[String],
 ) -> anyhow::Result<()> {
+    let (questions, shown) = flow.questions(data, seq).await?;
+    let qid = questions
+        .get(position)
+        .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
+    let q = daily::question(&data.app.course, qid)?;
     if code == AnswerCode::FillIn {
+        modal_allowed(q)?;
         let modal = view::fill_in_modal(flow.target(seq, position));
         c.create_response(ctx, CreateInteractionResponse::Modal(modal))
             .await?;
         return Ok(());
     }
-    let questions = flow.questions(data, seq).await?;
-    let qid = questions
-        .get(position)
-        .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
-    let q = daily::question(&data.app.course, qid)?;
-    let answer = answer_from_code(&code.to_string(), values, q)?;
+    let answer = answer_from_code(&code.to_string(), values, q, shown)?;
     let resp = flow
         .step(data, c.user.id.get(), seq, position, &answer)
         .await?;

@@ -20,11 +20,13 @@ pub struct Exam {
     pub percent: Option<f64>,
     pub passed: Option<bool>,
     pub graded_at: Option<DateTime<Utc>>,
+    /// Choices are shuffled (every exam started since migration 0005).
+    pub shuffled: bool,
 }
 
 macro_rules! exam_cols {
     () => {
-        "id, guild_id, user_id, cert_id, questions, started_at, deadline, status, correct, percent, passed, graded_at"
+        "id, guild_id, user_id, cert_id, questions, started_at, deadline, status, correct, percent, passed, graded_at, shuffled"
     };
 }
 
@@ -47,6 +49,7 @@ fn exam(r: &SqliteRow) -> sqlx::Result<Exam> {
         percent: r.get(9),
         passed: r.get::<Option<i64>, _>(10).map(|p| p != 0),
         graded_at: row_ts_opt(r, "exams", 11)?,
+        shuffled: r.get::<i64, _>(12) != 0,
     })
 }
 
@@ -61,8 +64,8 @@ pub async fn start_exam(
     deadline: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
     let r = sqlx::query(
-        "INSERT INTO exams (guild_id, user_id, cert_id, questions, started_at, deadline, status)
-         VALUES (?, ?, ?, ?, ?, ?, 'open') ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO exams (guild_id, user_id, cert_id, questions, started_at, deadline, status, shuffled)
+         VALUES (?, ?, ?, ?, ?, ?, 'open', 1) ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(to_db(guild))
     .bind(to_db(user))
@@ -88,6 +91,20 @@ pub async fn open_exam(pool: &SqlitePool, guild: u64, user: u64) -> sqlx::Result
         "SELECT ",
         exam_cols!(),
         " FROM exams WHERE guild_id = ? AND user_id = ? AND status = 'open'"
+    ))
+    .bind(to_db(guild))
+    .bind(to_db(user))
+    .fetch_optional(pool)
+    .await?;
+    r.as_ref().map(exam).transpose()
+}
+
+/// The member's most recent exam in a guild (open or graded); `None` when they never took one.
+pub async fn latest_exam(pool: &SqlitePool, guild: u64, user: u64) -> sqlx::Result<Option<Exam>> {
+    let r = sqlx::query(concat!(
+        "SELECT ",
+        exam_cols!(),
+        " FROM exams WHERE guild_id = ? AND user_id = ? ORDER BY started_at DESC, id DESC LIMIT 1"
     ))
     .bind(to_db(guild))
     .bind(to_db(user))

@@ -166,11 +166,13 @@ pub struct Quiz {
     pub message_id: Option<u64>,
     pub status: String,
     pub revealed: bool,
+    /// Choices are shuffled for this quiz (every quiz created since migration 0005).
+    pub shuffled: bool,
 }
 
 macro_rules! quiz_cols {
     () => {
-        "id, schedule_id, guild_id, channel_id, question_id, module_id, path_id, quiz_date, cycle, posted_at, closes_at, message_id, status, revealed"
+        "id, schedule_id, guild_id, channel_id, question_id, module_id, path_id, quiz_date, cycle, posted_at, closes_at, message_id, status, revealed, shuffled"
     };
 }
 
@@ -190,6 +192,7 @@ fn quiz(r: &SqliteRow) -> sqlx::Result<Quiz> {
         message_id: r.get::<Option<i64>, _>(11).map(from_db),
         status: r.get(12),
         revealed: r.get::<i64, _>(13) != 0,
+        shuffled: r.get::<i64, _>(14) != 0,
     })
 }
 
@@ -214,8 +217,8 @@ pub async fn create_quiz<'e, E: Executor<'e, Database = Sqlite>>(
 ) -> sqlx::Result<Option<i64>> {
     let r = sqlx::query(
         "INSERT INTO quizzes (schedule_id, guild_id, channel_id, question_id, module_id, path_id,
-             quiz_date, cycle, posted_at, closes_at, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'posting')
+             quiz_date, cycle, posted_at, closes_at, status, shuffled)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'posting', 1)
          ON CONFLICT(channel_id, quiz_date) DO NOTHING RETURNING id",
     )
     .bind(q.schedule_id)
@@ -540,7 +543,11 @@ pub struct ExportedAnswer {
     pub question_id: String,
     pub module_id: String,
     pub path_id: String,
+    /// Stored form: `c:<canonical choice index>`, `b:true`, `t:<typed>`, `m:<canonical matches>`.
     pub answer: String,
+    /// The answer as text (the choice's text, never a letter); filled by the export from the
+    /// course, empty when the question left it.
+    pub answer_text: String,
     pub correct: bool,
     pub points: i64,
     pub answered_at: String,
@@ -573,6 +580,7 @@ pub async fn export_answers(
             module_id: r.get(6),
             path_id: r.get(7),
             answer: r.get(8),
+            answer_text: String::new(),
             correct: r.get::<i64, _>(9) != 0,
             points: r.get(10),
             answered_at: r.get(11),
