@@ -453,7 +453,10 @@ impl SearchIndex {
                     let inv = seg.inverted_index(field)?;
                     let term = Term::from_field_text(field, t);
                     if let Some(mut p) = inv.read_postings(&term, IndexRecordOption::Basic)? {
-                        if p.seek(addr.doc_id) == addr.doc_id {
+                        // Postings start at their first document; seeking backwards is not
+                        // allowed (tantivy asserts it), and a list that starts past the
+                        // document does not contain it.
+                        if p.doc() <= addr.doc_id && p.seek(addr.doc_id) == addr.doc_id {
                             have.insert(t.clone());
                             break;
                         }
