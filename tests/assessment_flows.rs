@@ -79,7 +79,7 @@ async fn schedule_something(bot: &TestBot) {
         .fake
         .slash_full(
             &admin(),
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "schedule",
                 vec![
@@ -609,7 +609,7 @@ async fn the_closed_daily_quiz_keeps_the_order_and_drops_the_instructions() {
         .fake
         .slash_full(
             &admin(),
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "schedule",
                 vec![
