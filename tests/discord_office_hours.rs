@@ -363,7 +363,9 @@ async fn office_hours_end_to_end() {
     };
     let dm_now = bot
         .fake
-        .wait_request(10, |r| is_dm(r) && r.json.to_string().contains("starting now"))
+        .wait_request(10, |r| {
+            is_dm(r) && r.json.to_string().contains("starting now")
+        })
         .await
         .expect("the subscriber's \"starting now\" DM");
     assert_eq!(

@@ -279,7 +279,24 @@ pub fn describe(e: &serenity::Error) -> String {
             r.status_code.as_u16(),
             r.error.message
         ),
-        other => other.to_string(),
+        other => {
+            // serenity's text ("Error while sending HTTP request.") hides the cause: add
+            // reqwest's chain ("Connection refused", "dns error", ...).
+            let mut text = other.to_string();
+            let mut source: Option<&(dyn std::error::Error + 'static)> = match other {
+                serenity::Error::Http(serenity::HttpError::Request(r)) => Some(r),
+                _ => std::error::Error::source(other),
+            };
+            while let Some(s) = source {
+                let t = s.to_string();
+                if !text.contains(&t) {
+                    text.push_str(": ");
+                    text.push_str(&t);
+                }
+                source = s.source();
+            }
+            text
+        }
     }
 }
 
