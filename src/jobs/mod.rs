@@ -108,6 +108,9 @@ pub enum Next {
 
 pub type JobResult = Result<Next, Failure>;
 
+/// A scan of the database for work that became due.
+type Scan = std::pin::Pin<Box<dyn Future<Output = JobResult> + Send>>;
+
 /// Delay before the next attempt after `attempts` failures in a row (1 → 30 s, 2 → 60 s, ...,
 /// at most an hour).
 pub fn backoff(attempts: i64) -> chrono::Duration {
@@ -177,10 +180,7 @@ pub async fn tick(app: App, http: Arc<serenity::Http>) {
     let now = app.clock.now();
     let limit = job_timeout();
     // Scans, each isolated: one that fails does not hold up the others.
-    let scans: [(
-        &str,
-        std::pin::Pin<Box<dyn Future<Output = JobResult> + Send>>,
-    ); 3] = [
+    let scans: [(&str, Scan); 3] = [
         ("quiz scan", Box::pin(quiz::scan(app.clone(), now))),
         (
             "office hours scan",
