@@ -7,6 +7,7 @@ use super::{Failure, JobResult, Next};
 use crate::app::App;
 use crate::discord::render::{no_pings, quiz as view};
 use crate::quiz::daily;
+use crate::quiz::present::Presentation;
 use crate::store::quiz as db;
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
@@ -61,7 +62,12 @@ pub async fn post(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
         db::set_posted(&app.db, q.id, 0).await?;
         return Ok(Next::Done);
     };
-    let (embed, rows) = view::daily_question(&app.course, question, q.id, q.closes_at);
+    let (embed, rows) = view::daily_question(
+        &app.course,
+        question,
+        Presentation::of_quiz(&q),
+        q.closes_at,
+    );
     // The nonce makes Discord drop a second post of the same quiz (a retry after a crash).
     let msg = CreateMessage::new()
         .embed(embed)
@@ -97,8 +103,13 @@ pub async fn reveal(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
         return Ok(Next::Done);
     };
     let fig = daily::reveal_figures(app, q.id).await?;
-    let (embed, rows) =
-        view::daily_reveal(&app.course, question, fig.answered, fig.percent_right());
+    let (embed, rows) = view::daily_reveal(
+        &app.course,
+        question,
+        Presentation::of_quiz(&q),
+        fig.answered,
+        fig.percent_right(),
+    );
     let edit = EditMessage::new()
         .embed(embed)
         .components(rows)

@@ -37,8 +37,9 @@ pub fn event_description(s: &Series) -> String {
     )
 }
 
+/// A topic as shown in bold or in text: mentions defused, markdown escaped.
 fn defuse_topic(t: &str) -> String {
-    super::defuse(t)
+    super::escape_markdown(&super::defuse(t))
 }
 
 /// The announcement of a new session, with a "Remind me" button.
@@ -58,10 +59,9 @@ pub fn announcement(s: &Series, next: Occurrence) -> (CreateEmbed, Vec<CreateAct
             "Session #{} · times shown in your timezone",
             s.id
         )));
-    let rows = vec![CreateActionRow::Buttons(vec![CreateButton::new(format!(
-        "oh:remind:{}",
-        s.id
-    ))
+    let rows = vec![CreateActionRow::Buttons(vec![CreateButton::new(
+        crate::discord::custom_id::CustomId::Remind { series: s.id }.to_string(),
+    )
     .label("Remind me")
     .style(ButtonStyle::Primary)])];
     (embed, rows)
