@@ -342,6 +342,32 @@ async fn forged_practice_codes_use_nothing_up() {
         .unwrap()
         .unwrap();
     assert_eq!(sess.position, 0, "nothing used up");
+    // A session of another server is not answered from this one.
+    let set_guild = |g: u64| {
+        sqlx::query("UPDATE practice_sessions SET guild_id = ? WHERE id = ?")
+            .bind(g as i64)
+            .bind(session)
+    };
+    set_guild(2_000_000_000_000_000_999)
+        .execute(&bot.app.db)
+        .await
+        .unwrap();
+    let code = choice_code(&format!("pr:{session}:0"), &q, true);
+    let t = click(
+        &bot.fake,
+        &me,
+        &msg,
+        &format!("pr:{session}:0:{code}"),
+        None,
+    )
+    .await;
+    assert!(t.contains("another server"), "{t}");
+    set_guild(GUILD_ID).execute(&bot.app.db).await.unwrap();
+    let sess = coursebot::store::practice::get_session(&bot.app.db, session)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sess.position, 0, "nothing used up");
     // The real answer still works and says what was picked.
     let s = answer(&bot.fake, &me, &msg, &format!("pr:{session}:0"), &q, true).await;
     let cb = bot.fake.callback(&s).await;
@@ -380,7 +406,7 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
         d.contains("**1/1**")
             && d.contains("does not complete the module")
             && d.contains(
-                "Practice of 1 questions: a module is complete after a passed practice of 3"
+                "Practice of 1 question: a module is complete after a passed practice of 3"
             ),
         "{d}"
     );

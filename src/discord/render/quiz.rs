@@ -255,8 +255,10 @@ pub fn practice_outcome(sum: &Summary, module: &str) -> String {
         String::new()
     } else {
         format!(
-            "\nPractice of {} questions: a module is complete after a passed practice of {} (`/quiz module {module}`).",
-            sum.total, sum.required
+            "\nPractice of {} question{}: a module is complete after a passed practice of {} (`/quiz module {module}`).",
+            sum.total,
+            if sum.total == 1 { "" } else { "s" },
+            sum.required
         )
     };
     if !sum.passed {
