@@ -123,11 +123,7 @@ pub async fn start_exam(app: &App, guild: u64, user: u64, path: &str) -> Result<
     ) {
         let next = last.graded_at.unwrap_or(last.started_at) + Duration::minutes(cd);
         if now < next {
-            return Err(UserError::Invalid(format!(
-                "You can retake this exam {}.",
-                crate::discord::render::quiz::relative(next)
-            ))
-            .into());
+            return Err(UserError::RetakeLater(next).into());
         }
     }
     let seed = user ^ (now.timestamp() as u64);
@@ -385,6 +381,10 @@ pub async fn review_capstone(
     let c = db::get_capstone(&app.db, guild, id)
         .await?
         .ok_or_else(|| UserError::Invalid(format!("There is no submission #{id}.")))?;
+    if c.user == by {
+        // A moderator's own work is reviewed by someone else.
+        return Err(UserError::OwnSubmission(id).into());
+    }
     if !db::review_capstone(&app.db, id, approve, by, reason, app.clock.now()).await? {
         return Err(UserError::Invalid(format!(
             "Submission #{id} was already reviewed ({}).",

@@ -16,6 +16,9 @@ use std::collections::HashMap;
 
 /// Most questions one practice quiz asks.
 pub const MAX_COUNT: usize = 50;
+/// Practice sessions a member may have open at once (per server); starting another closes
+/// the oldest.
+pub const MAX_OPEN_SESSIONS: usize = 3;
 
 /// What a practice session is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +116,10 @@ pub async fn start<'a>(
         .into_iter()
         .take(want)
         .collect();
+    // At most MAX_OPEN_SESSIONS open per member: the oldest is closed rather than the new one
+    // refused, because an abandoned practice is an ephemeral message the member may no
+    // longer see (it is gone after a reload), so they could not finish it to make room.
+    db::close_open_beyond(&app.db, guild, user, MAX_OPEN_SESSIONS - 1, now).await?;
     let id = db::create_session(&app.db, guild, user, &m.id, kind.as_str(), &chosen, now).await?;
     let s = db::get_session(&app.db, id).await?.expect("just created");
     Ok((s, m))
@@ -186,6 +193,12 @@ pub async fn answer(
         return Err(UserError::Invalid(
             "This is someone else's practice quiz: start your own with /quiz practice.".into(),
         )
+        .into());
+    }
+    if s.finished && s.position < s.questions.len() {
+        return Err(UserError::Invalid(format!(
+            "This practice quiz was closed: you may have {MAX_OPEN_SESSIONS} open at a time and started newer ones. Start it again with /quiz practice."
+        ))
         .into());
     }
     if s.finished || s.position != position {

@@ -1,6 +1,6 @@
 //! practice_sessions, practice_answers, review_items, module_completions.
 
-use super::time::{parse_ts, ts};
+use super::time::{parse_ts, row_ts, ts};
 use super::{from_db, to_db};
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqlitePool};
@@ -128,10 +128,15 @@ pub async fn reviews(
     .bind(to_db(user))
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get(0), (r.get(1), parse_ts(&r.get::<String, _>(2)))))
-        .collect())
+    rows.iter()
+        .map(|r| {
+            let due = parse_ts(&r.get::<String, _>(2)).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "review_items.due_at".into(),
+                source: Box::new(e),
+            })?;
+            Ok((r.get(0), (r.get(1), due)))
+        })
+        .collect()
 }
 
 pub async fn set_review(
@@ -218,16 +223,17 @@ pub async fn completions(
     .bind(to_db(user))
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Completion {
-            module_id: r.get(0),
-            basis: r.get(1),
-            questions: r.get(2),
-            score: r.get(3),
-            completed_at: parse_ts(&r.get::<String, _>(4)),
+    rows.iter()
+        .map(|r| {
+            Ok(Completion {
+                module_id: r.get(0),
+                basis: r.get(1),
+                questions: r.get(2),
+                score: r.get(3),
+                completed_at: row_ts(r, "module_completions", 4)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The most questions of a finished practice of `module` by the member that scored at least
@@ -268,4 +274,28 @@ pub async fn completed_modules(
         .fetch_all(pool)
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Close the member's open practice sessions in `guild` beyond the newest `keep` (marking them
+/// finished where they stand); returns how many were closed.
+pub async fn close_open_beyond(
+    pool: &SqlitePool,
+    guild: u64,
+    user: u64,
+    keep: usize,
+    now: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let r = sqlx::query(
+        "UPDATE practice_sessions SET finished_at = ?1 WHERE id IN (
+             SELECT id FROM practice_sessions
+             WHERE guild_id = ?2 AND user_id = ?3 AND finished_at IS NULL
+             ORDER BY id DESC LIMIT -1 OFFSET ?4)",
+    )
+    .bind(ts(now))
+    .bind(to_db(guild))
+    .bind(to_db(user))
+    .bind(keep as i64)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected())
 }

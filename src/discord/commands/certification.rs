@@ -1,4 +1,4 @@
-//! `/progress`, `/exam start|resume`, `/capstone submit|queue|approve|reject`, `/certs`.
+//! `/progress`, `/exam start|resume`, `/capstone submit`, `/certs holders`; the staff subcommands `queue|approve|reject` and `revoke` are registered under `/capstone-admin` and `/certs-admin` (see `staff.rs`).
 
 use super::quiz::autocomplete_path;
 use crate::certification::service;
@@ -144,12 +144,7 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// Capstone projects.
-#[poise::command(
-    slash_command,
-    guild_only,
-    subcommands("submit", "queue", "approve", "reject"),
-    subcommand_required
-)]
+#[poise::command(slash_command, guild_only, subcommands("submit"), subcommand_required)]
 pub async fn capstone(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -277,12 +272,7 @@ pub async fn reject(
 }
 
 /// Certificate holders, newest first.
-#[poise::command(
-    slash_command,
-    guild_only,
-    subcommands("holders", "revoke"),
-    subcommand_required
-)]
+#[poise::command(slash_command, guild_only, subcommands("holders"), subcommand_required)]
 pub async fn certs(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! `/quiz schedule|unschedule|schedules|stats|practice|module`, `/leaderboard`, `/score`.
+//! `/quiz schedules|practice|module`, `/leaderboard`, `/score`; the staff subcommands `schedule|unschedule|stats` are registered under `/quiz-admin` (see `staff.rs`).
 
 use crate::discord::checks::Actor;
 use crate::discord::ephemeral;
@@ -69,14 +69,7 @@ pub async fn autocomplete_path(
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands(
-        "schedule",
-        "unschedule",
-        "schedules",
-        "stats",
-        "practice",
-        "module_quiz"
-    ),
+    subcommands("schedules", "practice", "module_quiz"),
     subcommand_required
 )]
 pub async fn quiz(_ctx: Context<'_>) -> Result<(), Error> {
@@ -168,7 +161,7 @@ pub async fn schedules(ctx: Context<'_>) -> Result<(), Error> {
     if list.is_empty() {
         return ephemeral(
             ctx,
-            "No daily quiz is scheduled. Moderators: `/quiz schedule`.".into(),
+            "No daily quiz is scheduled. Moderators: `/quiz-admin schedule`.".into(),
         )
         .await;
     }

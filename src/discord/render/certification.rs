@@ -131,7 +131,14 @@ pub fn exam_question(
         ));
     (
         embed,
-        super::quiz::answer_components(&format!("xm:{}:{}", exam.id, position), q, &order),
+        super::quiz::answer_components(
+            crate::discord::custom_id::AnswerTarget::Exam {
+                exam: exam.id,
+                position,
+            },
+            q,
+            &order,
+        ),
     )
 }
 

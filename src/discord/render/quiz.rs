@@ -2,6 +2,7 @@
 
 use super::{truncate, COLOR};
 use crate::content::{AnswerKey, Course, Question};
+use crate::discord::custom_id::{AnswerCode, AnswerTarget, CustomId};
 use crate::quiz::answer::{correct_text, letter};
 use crate::quiz::practice::Summary;
 use crate::quiz::present::{Order, Presentation};
@@ -70,30 +71,36 @@ pub fn question_text(q: &Question, order: &Order, open: bool) -> String {
 }
 
 /// Buttons (or a select menu) to answer `q` as shown in `order`; every custom_id is
-/// `{prefix}:{code}`, where `c<k>` is the choice displayed at position k.
-pub fn answer_components(prefix: &str, q: &Question, order: &Order) -> Vec<CreateActionRow> {
-    let id = |code: &str| format!("{prefix}:{code}");
+/// `target`'s with its code, where `c<k>` is the choice displayed at position k.
+pub fn answer_components(
+    target: AnswerTarget,
+    q: &Question,
+    order: &Order,
+) -> Vec<CreateActionRow> {
+    let id = |code: AnswerCode| target.code(code);
     match &q.key {
         AnswerKey::MultipleChoice { .. } => vec![CreateActionRow::Buttons(
             (0..order.len())
                 .map(|k| {
-                    CreateButton::new(id(&format!("c{k}")))
+                    CreateButton::new(id(AnswerCode::Choice(k as u8)))
                         .label(letter(k).to_string())
                         .style(ButtonStyle::Primary)
                 })
                 .collect(),
         )],
         AnswerKey::TrueFalse(_) => vec![CreateActionRow::Buttons(vec![
-            CreateButton::new(id("b1"))
+            CreateButton::new(id(AnswerCode::Bool(true)))
                 .label("True")
                 .style(ButtonStyle::Success),
-            CreateButton::new(id("b0"))
+            CreateButton::new(id(AnswerCode::Bool(false)))
                 .label("False")
                 .style(ButtonStyle::Danger),
         ])],
-        AnswerKey::FillIn(_) => vec![CreateActionRow::Buttons(vec![CreateButton::new(id("f"))
-            .label("Answer")
-            .style(ButtonStyle::Primary)])],
+        AnswerKey::FillIn(_) => vec![CreateActionRow::Buttons(vec![CreateButton::new(id(
+            AnswerCode::FillIn,
+        ))
+        .label("Answer")
+        .style(ButtonStyle::Primary)])],
         AnswerKey::Matching(pairs) => {
             let n = pairs.len();
             let mut options = Vec::new();
@@ -112,18 +119,21 @@ pub fn answer_components(prefix: &str, q: &Question, order: &Order) -> Vec<Creat
                 }
             }
             vec![CreateActionRow::SelectMenu(
-                CreateSelectMenu::new(id("m"), CreateSelectMenuKind::String { options })
-                    .placeholder("One letter per number, each letter once")
-                    .min_values(n as u8)
-                    .max_values(n as u8),
+                CreateSelectMenu::new(
+                    id(AnswerCode::Matching),
+                    CreateSelectMenuKind::String { options },
+                )
+                .placeholder("One letter per number, each letter once")
+                .min_values(n as u8)
+                .max_values(n as u8),
             )]
         }
     }
 }
 
-/// The modal a fill-in "Answer" button opens; its custom_id is `{prefix}:fm`.
-pub fn fill_in_modal(prefix: &str) -> CreateModal {
-    CreateModal::new(format!("{prefix}:fm"), "Your answer").components(vec![
+/// The modal a fill-in "Answer" button opens; its custom_id is `target`'s with code `fm`.
+pub fn fill_in_modal(target: AnswerTarget) -> CreateModal {
+    CreateModal::new(target.code(AnswerCode::FillInModal), "Your answer").components(vec![
         CreateActionRow::InputText(
             CreateInputText::new(InputTextStyle::Short, "Answer", "answer")
                 .max_length(crate::quiz::answer::MAX_TEXT_CHARS as u16)
@@ -157,7 +167,7 @@ pub fn daily_question(
         )));
     (
         embed,
-        answer_components(&format!("qz:{}", shown.id), q, &order),
+        answer_components(AnswerTarget::Daily { quiz: shown.id }, q, &order),
     )
 }
 
@@ -193,12 +203,15 @@ pub fn daily_reveal(
             &format!("{} · topic: {}", module_line(course, q), q.topic),
             2048,
         )));
-    let rows = vec![CreateActionRow::Buttons(vec![CreateButton::new(truncate(
-        &format!("rm:{}", q.id),
-        100,
-    ))
-    .label("Read more")
-    .style(ButtonStyle::Secondary)])];
+    let rows = CustomId::read_more(&q.id)
+        .map(|id| {
+            vec![CreateActionRow::Buttons(vec![CreateButton::new(
+                id.to_string(),
+            )
+            .label("Read more")
+            .style(ButtonStyle::Secondary)])]
+        })
+        .unwrap_or_default();
     (embed, rows)
 }
 
@@ -221,7 +234,14 @@ pub fn practice_question(
         )));
     (
         embed,
-        answer_components(&format!("pr:{}:{position}", shown.id), q, &order),
+        answer_components(
+            AnswerTarget::Practice {
+                session: shown.id,
+                position,
+            },
+            q,
+            &order,
+        ),
     )
 }
 
