@@ -47,7 +47,7 @@ async fn schedule(fake: &FakeDiscord, who: &Member, time: &str, extra: Vec<Value
     let sent = fake
         .slash_full(
             who,
-            "quiz",
+            "quiz-admin",
             json!([sub("schedule", opts)]),
             resolved_channel(QUIZ_CHANNEL),
         )
@@ -247,7 +247,7 @@ async fn daily_quiz_across_days_and_dst_with_scores_streaks_and_leaderboard() {
     // Moderator statistics: hardest first.
     let s = bot
         .fake
-        .slash(&admin(), "quiz", json!([sub("stats", vec![])]))
+        .slash(&admin(), "quiz-admin", json!([sub("stats", vec![])]))
         .await;
     let cb = bot.fake.callback(&s).await;
     let d = cb.json["data"]["embeds"][0]["description"]
@@ -447,7 +447,7 @@ async fn moderator_role_can_schedule_and_unschedule() {
         .fake
         .slash_full(
             &member(8),
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "unschedule",
                 vec![opt("channel", 7, QUIZ_CHANNEL.to_string().into())]
@@ -460,7 +460,7 @@ async fn moderator_role_can_schedule_and_unschedule() {
         .fake
         .slash_full(
             &m,
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "unschedule",
                 vec![opt("channel", 7, QUIZ_CHANNEL.to_string().into())]
