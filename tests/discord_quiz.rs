@@ -333,6 +333,7 @@ async fn a_killed_bot_keeps_answers_and_does_not_post_twice() {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_coursebot"))
             .args(["export", "scores", "--format", format])
             .env("DATABASE_URL", &bot.config.database_url)
+            .env("COURSEBOT_CONTENT_DIR", &bot.config.content_dir)
             .output()
             .unwrap();
         let out = String::from_utf8_lossy(&o.stdout).to_string();
@@ -351,6 +352,12 @@ async fn a_killed_bot_keeps_answers_and_does_not_post_twice() {
                 .unwrap();
             assert_eq!(m1["points"], 10);
             assert_eq!(m1["answers"][0]["question_id"], q.id.as_str());
+            // Exports speak of the answer's text, not a letter.
+            let given =
+                coursebot::quiz::Answer::decode(m1["answers"][0]["answer"].as_str().unwrap())
+                    .unwrap();
+            assert_eq!(m1["answers"][0]["answer_text"], given.describe(&q).as_str());
+            assert!(!given.describe(&q).is_empty() && !given.describe(&q).contains('?'));
         } else {
             assert_eq!(out.lines().count(), 4, "header + 3 answers: {out}");
         }

@@ -21,7 +21,12 @@ pub async fn leaderboard(
     path: Option<&str>,
     me: u64,
 ) -> Result<Board> {
-    let all = db::standings(&app.db, guild, period.start(app.clock.now()), path).await?;
+    // A member with no points is not ranked (nor listed): a rank must be earned.
+    let all: Vec<Standing> = db::standings(&app.db, guild, period.start(app.clock.now()), path)
+        .await?
+        .into_iter()
+        .filter(|s| s.points > 0)
+        .collect();
     let mine = all
         .iter()
         .position(|s| s.user == me)
@@ -46,8 +51,13 @@ pub struct MemberScore {
 
 pub async fn member_score(app: &App, guild: u64, user: u64) -> Result<MemberScore> {
     let all = db::standings(&app.db, guild, Period::All.start(app.clock.now()), None).await?;
-    let rank = all.iter().position(|s| s.user == user).map(|i| i + 1);
-    let me = rank.map(|r| all[r - 1].clone());
+    let me = all.iter().find(|s| s.user == user).cloned();
+    // Ranked among the members with points (standings are sorted by points, best first).
+    let rank = all
+        .iter()
+        .filter(|s| s.points > 0)
+        .position(|s| s.user == user)
+        .map(|i| i + 1);
     let streak = db::get_streak(&app.db, guild, user).await?;
     let (points, answered, correct) = me
         .map(|s| (s.points, s.answered, s.correct))
