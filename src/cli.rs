@@ -1,7 +1,7 @@
 //! The `coursebot` command line.
 
 use crate::config::Config;
-use crate::content::{self, load_course_lenient};
+use crate::content;
 use crate::library::Library;
 use crate::search;
 use anyhow::{Context, Result};
@@ -28,10 +28,15 @@ pub enum Command {
     /// Connect to Discord and serve (the default).
     Run,
     /// Validate every content file; print problems as `path:line: message`; exit 1 if any.
+    /// Besides the format, it applies the author checks (labs, section lengths, explanations
+    /// that give a reason, right choices that are not the longest, no duplicate prompts).
     Check {
         /// Content directory (default: COURSEBOT_CONTENT_DIR or `content`).
         #[arg(long)]
         content: Option<PathBuf>,
+        /// Only what the bot needs to load the course (skip the author checks).
+        #[arg(long)]
+        format_only: bool,
     },
     /// Build the search index (rebuilt automatically when the content changes).
     Index,
@@ -113,9 +118,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             rt.block_on(crate::bot::run(config))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { content } => {
+        Command::Check {
+            content,
+            format_only,
+        } => {
             let dir = content.unwrap_or(config.content_dir);
-            let (course, problems) = load_course_lenient(&dir);
+            let (course, problems) = if format_only {
+                content::load_course_lenient(&dir)
+            } else {
+                content::check(&dir)
+            };
             for p in &problems {
                 println!("{p}");
             }

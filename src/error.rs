@@ -19,6 +19,18 @@ pub enum UserError {
     UnknownCertification(String),
     #[error("The course is still being indexed; try again in a few seconds.")]
     IndexNotReady,
+    /// An exam retake before the guild's cooldown has passed; shown as Discord time markup so
+    /// each member reads it in their own timezone.
+    #[error("You can retake this exam <t:{}:R>.", .0.timestamp())]
+    RetakeLater(chrono::DateTime<chrono::Utc>),
+    #[error("Submission #{0} is your own: another moderator must review it.")]
+    OwnSubmission(i64),
+    /// A button, menu or form whose id could not be read (forged, or from an old format).
+    #[error("That button is not valid ({0}); run the command again.")]
+    InvalidComponent(String),
+    /// An answer button or form (`qz:`, `pr:`, `xm:`) whose id could not be read.
+    #[error("Could not read that answer ({0}). Nothing was saved.")]
+    UnreadableAnswer(String),
     #[error("{0}")]
     Invalid(String),
 }

@@ -36,14 +36,25 @@ pub async fn scores(
     out: &mut dyn Write,
 ) -> Result<()> {
     let pool = crate::store::connect(&config.database_url).await?;
-    let answers = export_answers(&pool, guild).await?;
+    let mut answers = export_answers(&pool, guild).await?;
+    // Answers as text (canonical: whatever order the member saw), when the course loads.
+    if let (Some(course), _) = crate::content::load_course_lenient(&config.content_dir) {
+        for a in &mut answers {
+            if let (Some(q), Some(given)) = (
+                course.question(&a.question_id),
+                crate::quiz::Answer::decode(&a.answer),
+            ) {
+                a.answer_text = given.describe(q);
+            }
+        }
+    }
     match format {
         "csv" => {
-            writeln!(out, "guild_id,user_id,quiz_id,channel_id,quiz_date,question_id,module_id,path_id,answer,correct,points,answered_at")?;
+            writeln!(out, "guild_id,user_id,quiz_id,channel_id,quiz_date,question_id,module_id,path_id,answer,answer_text,correct,points,answered_at")?;
             for a in &answers {
                 writeln!(
                     out,
-                    "{},{},{},{},{},{},{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{}",
                     a.guild_id,
                     a.user_id,
                     a.quiz_id,
@@ -53,6 +64,7 @@ pub async fn scores(
                     a.module_id,
                     a.path_id,
                     csv_field(&a.answer),
+                    csv_field(&a.answer_text),
                     a.correct,
                     a.points,
                     a.answered_at

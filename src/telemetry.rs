@@ -1,4 +1,7 @@
-//! Logging: `tracing` with the level from `RUST_LOG` (default `info`), to stderr.
+//! Logging: `tracing` with the level from `RUST_LOG` (default `info`), to stderr. Colour only
+//! when stderr is a terminal and `NO_COLOR` is not set, so log files hold plain text.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -9,5 +12,11 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour())
         .try_init();
+}
+
+/// Whether to colour the log: stderr is a terminal and `NO_COLOR` is unset or empty.
+pub fn colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -54,9 +54,65 @@ fn edit(path: &Path, from: &str, to: &str) {
 #[test]
 fn check_passes_on_good_content() {
     let (t, c) = scratch();
-    let o = coursebot(&c, &t.path().join("index"), &["check"]);
+    let o = coursebot(&c, &t.path().join("index"), &["check", "--format-only"]);
     assert!(o.status.success(), "{}", stdout(&o));
     assert!(stdout(&o).starts_with("ok:"));
+}
+
+/// The shipped course passes every check, the author checks included (what CI enforces).
+#[test]
+fn check_passes_on_the_shipped_course_with_the_author_checks() {
+    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content");
+    let t = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_coursebot"))
+        .args(["check", "--content"])
+        .arg(&shipped)
+        .env("COURSEBOT_INDEX_DIR", t.path().join("index"))
+        .env_remove("DISCORD_TOKEN")
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("ok:"), "{}", stdout(&o));
+}
+
+/// The mini fixture is deliberately terse: the author checks say what and where.
+#[test]
+fn author_checks_report_path_and_line() {
+    let (t, c) = scratch();
+    // A second question with the same prompt, and a right choice that is the longest.
+    edit(
+        &c.join("questions/m02.toml"),
+        "module = \"m02\"\n",
+        "module = \"m02\"\n\n[[questions]]\nid = \"m02-099\"\ntype = \"multiple_choice\"\ntopic = \"Chords\"\nprompt = \"Which setting names the broker?\"\nchoices = [\"a\", \"the longest choice of all\"]\nanswer = 1\nexplanation = \"One two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen.\"\n",
+    );
+    let o = coursebot(&c, &t.path().join("index"), &["check"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let m01 = c.join("questions/m01.toml");
+    let m02 = c.join("questions/m02.toml");
+    for want in [
+        format!(
+            "{}:4: question `m01-001`: the explanation has 8 words; give the reason (at least 15)",
+            m01.display()
+        ),
+        format!(
+            "{}:4: question `m02-099`: same prompt as `m01-001` ({}:4)",
+            m02.display(),
+            m01.display()
+        ),
+        format!("{}:1: the right choice is the longest in", m02.display()),
+        format!("{}:", c.join("modules/m01.md").display()),
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(&want)),
+            "expected {want}\n got:\n{out}"
+        );
+    }
+    assert!(out.contains("words (at least 150)"), "{out}");
+    // Format-only skips them.
+    let o = coursebot(&c, &t.path().join("index"), &["check", "--format-only"]);
+    assert!(o.status.success(), "{}", stdout(&o));
 }
 
 /// Each broken file gives `path:line: message` for the right line, and exit 1.
@@ -65,8 +121,8 @@ fn check_reports_path_and_line() {
     let cases: Vec<(&str, &str, &str, &str, usize, &str)> = vec![
         // (file, from, to, expected file suffix, line, message fragment)
         ("questions/m01.toml", "answer = 1", "answer = 7", "questions/m01.toml", 9, "answer index 7 out of range"),
-        ("questions/m01.toml", "id = \"m01-002\"", "id = \"m01-001\"", "questions/m01.toml", 13, "duplicate question id `m01-001`"),
-        ("questions/m01.toml", "explanation = \"broker_url is where the client sends task messages.\"", "explanation = \"  \"", "questions/m01.toml", 10, "empty explanation"),
+        ("questions/m01.toml", "id = \"m01-002\"", "id = \"m01-001\"", "questions/m01.toml", 13, "question `m01-001`: duplicate question id (first at"),
+        ("questions/m01.toml", "explanation = \"broker_url is where the client sends task messages.\"", "explanation = \"  \"", "questions/m01.toml", 10, "question `m01-001`: empty `explanation`"),
         ("questions/m02.toml", "module = \"m02\"", "module = \"m99\"", "questions/m02.toml", 1, "unknown module `m99`"),
         ("questions/m01.toml", "topic = \"Message brokers overview\"", "topic = \"Brokers\"", "questions/m01.toml", 6, "topic `Brokers` is not a `## ` heading"),
         ("questions/m02.toml", "type = \"true_false\"", "type = \"essay\"", "questions/m02.toml", 25, "unknown question type `essay`"),
@@ -79,7 +135,7 @@ fn check_reports_path_and_line() {
     for (file, from, to, want_file, want_line, want_msg) in cases {
         let (t, c) = scratch();
         edit(&c.join(file), from, to);
-        let o = coursebot(&c, &t.path().join("index"), &["check"]);
+        let o = coursebot(&c, &t.path().join("index"), &["check", "--format-only"]);
         let out = stdout(&o);
         assert_eq!(o.status.code(), Some(1), "{file}: {out}");
         let want = format!("{}:{}: ", c.join(want_file).display(), want_line);
@@ -251,7 +307,7 @@ fn a_draft_module_may_lack_files_but_is_validated_when_written() {
         "topics = [\"Chords\", \"Groups\"] },",
         "topics = [\"Chords\", \"Groups\"] },\n  { id = \"m03\", number = 3, title = \"Later\", quiz_size = 3, draft = true },",
     );
-    let o = coursebot(&c, &t.path().join("index"), &["check"]);
+    let o = coursebot(&c, &t.path().join("index"), &["check", "--format-only"]);
     assert!(o.status.success(), "{}", stdout(&o));
     assert!(
         stdout(&o).contains("1 draft module(s) without a lesson yet: m03"),

@@ -37,6 +37,15 @@ async fn cmd(
     fake.callback(&s).await
 }
 
+/// The custom id of the right (or a wrong) button of the question shown in `msg`, as this
+/// presentation orders the choices.
+async fn right_or_wrong(bot: &TestBot, msg: &Value, right: bool) -> String {
+    let first = component_ids(msg)[0].clone();
+    let q = question_of(&bot.app, &first).await;
+    let prefix = first.rsplit_once(':').unwrap().0.to_string();
+    format!("{prefix}:{}", choice_code(&prefix, &q, right))
+}
+
 /// Complete a module with a practice quiz of 3 right answers.
 async fn complete_module(bot: &TestBot, who: &Member, module: &str) {
     let s = bot
@@ -50,7 +59,7 @@ async fn complete_module(bot: &TestBot, who: &Member, module: &str) {
     let mut cb = bot.fake.callback(&s).await;
     for _ in 0..3 {
         let msg = message_json(bot.fake.next_id(), CHANNEL_ID, &cb.json["data"]);
-        let id = component_ids(&msg)[1].clone(); // choice B is right in the ladder course
+        let id = right_or_wrong(bot, &msg, true).await;
         let s = bot.fake.click(who, &msg, &id, None).await;
         cb = bot.fake.callback(&s).await;
     }
@@ -65,12 +74,7 @@ async fn complete_module(bot: &TestBot, who: &Member, module: &str) {
 async fn take_exam(bot: &TestBot, who: &Member, mut cb: Request, answers: &[bool]) -> Request {
     for right in answers {
         let msg = message_json(bot.fake.next_id(), CHANNEL_ID, &cb.json["data"]);
-        let ids = component_ids(&msg);
-        let id = if *right {
-            ids[1].clone()
-        } else {
-            ids[0].clone()
-        };
+        let id = right_or_wrong(bot, &msg, *right).await;
         let s = bot.fake.click(who, &msg, &id, None).await;
         cb = bot.fake.callback(&s).await;
     }
@@ -106,7 +110,7 @@ async fn submit_and_approve(bot: &TestBot, who: &Member, path: &str) {
     let cb = cmd(
         &bot.fake,
         &admin(),
-        "capstone",
+        "capstone-admin",
         "approve",
         vec![opt("id", 4, id.into())],
     )
@@ -247,7 +251,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
     let cb = cmd(
         &bot.fake,
         &me,
-        "capstone",
+        "capstone-admin",
         "approve",
         vec![opt("id", 4, 1.into())],
     )
@@ -258,7 +262,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
     );
     let s = bot
         .fake
-        .slash(&admin(), "capstone", json!([sub("queue", vec![])]))
+        .slash(&admin(), "capstone-admin", json!([sub("queue", vec![])]))
         .await;
     let cb = bot.fake.callback(&s).await;
     assert!(cb.json["data"]["embeds"][0]["description"]
@@ -268,7 +272,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
     let cb = cmd(
         &bot.fake,
         &admin(),
-        "capstone",
+        "capstone-admin",
         "reject",
         vec![
             opt("id", 4, 1.into()),
@@ -390,6 +394,15 @@ async fn the_whole_ladder_from_first_module_to_architect() {
         r.contains("Time is up") && r.contains("**1/3**") && r.contains("Not passed"),
         "{r}"
     );
+    // `/exam resume` after the timeout says the exam ended and shows its result.
+    let cb = cmd(&bot.fake, &me, "exam", "resume", vec![]).await;
+    let t = reply_text(&cb);
+    assert!(
+        t.contains("ended at its deadline") && t.contains(":f> (<t:"),
+        "{}",
+        cb.json
+    );
+    assert!(result_text(&cb).contains("**1/3**"), "{}", cb.json);
     bot.clock.advance(Duration::minutes(61)); // the guild's retake cooldown
     let cb = cmd(
         &bot.fake,
@@ -497,7 +510,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
         .fake
         .slash_full(
             &me,
-            "certs",
+            "certs-admin",
             json!([sub(
                 "revoke",
                 vec![
@@ -515,7 +528,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
         .fake
         .slash_full(
             &admin(),
-            "certs",
+            "certs-admin",
             json!([sub(
                 "revoke",
                 vec![

@@ -26,7 +26,7 @@ fn member(n: u64) -> Member {
 
 async fn schedule(fake: &FakeDiscord, who: &Member, opts: Vec<Value>) -> Request {
     let s = fake
-        .slash_full(who, "officehours", json!([sub("schedule", opts)]), json!({
+        .slash_full(who, "officehours-admin", json!([sub("schedule", opts)]), json!({
             "channels": {
                 VOICE.to_string(): {"id": VOICE.to_string(), "name": "voice", "type": 2, "permissions": "0"},
                 STAGE.to_string(): {"id": STAGE.to_string(), "name": "stage", "type": 13, "permissions": "0"},
@@ -71,10 +71,6 @@ fn distinct<'a>(reqs: impl Iterator<Item = &'a Request>) -> usize {
     ids.sort();
     ids.dedup();
     ids.len()
-}
-
-async fn settle() {
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 }
 
 /// The .ics file in a multipart callback body.
@@ -222,7 +218,7 @@ async fn office_hours_end_to_end() {
             .fake
             .slash(
                 &admin(),
-                "officehours",
+                "officehours-admin",
                 json!([sub("cancel", vec![opt("id", 4, id.into())])]),
             )
             .await;
@@ -245,6 +241,15 @@ async fn office_hours_end_to_end() {
             && d.contains("every week"),
         "{d}"
     );
+    // A weekly series lists its next dates too (26 March, 2 and 9 April; 17:00 Berlin).
+    let then = [
+        utc(2026, 3, 26, 16, 0),
+        utc(2026, 4, 2, 15, 0),
+        utc(2026, 4, 9, 15, 0),
+    ]
+    .map(|t| format!("<t:{}:F>", t.timestamp()))
+    .join(" · ");
+    assert!(d.contains(&format!("Then: {then}")), "{d}");
 
     // A member asks for a personal reminder one hour before.
     let ann_msg = common::fake_discord::message_json(
@@ -284,7 +289,7 @@ async fn office_hours_end_to_end() {
 
     // 24 hours before: one channel reminder. Not a minute earlier.
     bot.clock.set(utc(2026, 3, 18, 15, 59));
-    settle().await;
+    bot.wait_ticks(2).await;
     let reminders = |bot: &TestBot| {
         ann_messages(&bot.fake)
             .iter()
@@ -296,7 +301,7 @@ async fn office_hours_end_to_end() {
     wait_ann_containing(&bot, "in 1 day").await;
     // A restart in between: the reminder is not sent again.
     let bot = bot.kill_and_restart().await;
-    settle().await;
+    bot.wait_ticks(2).await;
     assert_eq!(
         distinct(
             ann_messages(&bot.fake)
@@ -335,26 +340,47 @@ async fn office_hours_end_to_end() {
         msg.json["allowed_mentions"]["users"],
         json!([member(1).id.to_string()])
     );
-    // The bot was down from 15:30 to 15:50: the 15-minute reminder still goes out, late, before the start.
+    // The bot was down from 15:30 to 15:50: the 15-minute reminder still goes out, late, before
+    // the start, and says the real time left.
     bot.clock.set(utc(2026, 3, 19, 15, 30));
     let bot = bot.kill_and_restart().await;
     bot.clock.set(utc(2026, 3, 19, 15, 50));
-    wait_ann_containing(&bot, "in 15 minutes").await;
+    wait_ann_containing(&bot, "start in 10 minutes").await;
     bot.clock.set(utc(2026, 3, 19, 16, 0));
     wait_ann_containing(&bot, "starting now").await;
-    // Member 2 unsubscribed; member 1 got exactly one DM (a resend after the kill carries the
-    // same nonce, which Discord answers with the message it already created).
+    // DMs to member 1 (after the restart Discord may hand out a new DM channel).
+    let m1 = format!("<@{}>", member(1).id);
+    let is_dm = move |r: &Request| {
+        r.method == "POST"
+            && r.path.starts_with("/api/v10/channels/")
+            && r.json["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with(&m1))
+    };
+    let dm_now = bot
+        .fake
+        .wait_request(10, |r| {
+            is_dm(r) && r.json.to_string().contains("starting now")
+        })
+        .await
+        .expect("the subscriber's \"starting now\" DM");
+    assert_eq!(
+        dm_now.json["allowed_mentions"]["users"],
+        json!([member(1).id.to_string()])
+    );
+    // Member 2 unsubscribed; member 1 got exactly two DMs, "in 1 hour" and "starting now" (a
+    // resend after the kill carries the same nonce, which Discord answers with the message it
+    // already created).
     let mut dms: Vec<String> = bot
         .fake
         .requests()
         .iter()
-        .filter(|r| {
-            r.method == "POST" && r.path == format!("/api/v10/channels/{dm_channel}/messages")
-        })
+        .filter(|r| is_dm(r))
         .map(|r| r.response["id"].to_string())
         .collect();
+    dms.sort();
     dms.dedup();
-    assert_eq!(dms.len(), 1, "one DM");
+    assert_eq!(dms.len(), 2, "two DMs");
     assert!(bot
         .fake
         .requests()
@@ -379,7 +405,7 @@ async fn office_hours_end_to_end() {
         .expect("next week's event");
     let _ = ev2;
     bot.clock.set(utc(2026, 4, 1, 14, 59));
-    settle().await;
+    bot.wait_ticks(2).await;
     let count_day = |bot: &TestBot| {
         distinct(
             ann_messages(&bot.fake)
@@ -389,8 +415,7 @@ async fn office_hours_end_to_end() {
     };
     let before_dst = count_day(&bot);
     bot.clock.set(utc(2026, 4, 1, 15, 0));
-    settle().await;
-    settle().await;
+    bot.wait_ticks(2).await;
     assert_eq!(
         count_day(&bot),
         before_dst + 1,
@@ -436,7 +461,7 @@ async fn office_hours_end_to_end() {
         .fake
         .slash(
             &admin(),
-            "officehours",
+            "officehours-admin",
             json!([sub(
                 "edit",
                 vec![
@@ -465,7 +490,7 @@ async fn office_hours_end_to_end() {
         .fake
         .slash(
             &member(3),
-            "officehours",
+            "officehours-admin",
             json!([sub("cancel", vec![opt("id", 4, 1.into())])]),
         )
         .await;
@@ -474,7 +499,7 @@ async fn office_hours_end_to_end() {
         .fake
         .slash(
             &admin(),
-            "officehours",
+            "officehours-admin",
             json!([sub("cancel", vec![opt("id", 4, 1.into())])]),
         )
         .await;
@@ -489,9 +514,155 @@ async fn office_hours_end_to_end() {
     // No more reminders for it.
     let n = distinct(ann_messages(&bot.fake).iter());
     bot.clock.set(utc(2026, 4, 8, 15, 0));
-    settle().await;
+    bot.wait_ticks(2).await;
     assert_eq!(distinct(ann_messages(&bot.fake).iter()), n);
 
+    bot.assert_schema_ok();
+    bot.stop().await.unwrap();
+}
+
+/// Schedules beyond two years (the `+262142` year that once stopped every guild's jobs) are
+/// refused at input; reminders tell the truth: a session scheduled 2 minutes ahead gets no
+/// "in 1 day" / "in 15 minutes", only "starting now" (channel and subscribers' DMs); after
+/// downtime one catch-up goes out, worded from the real time left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bounded_schedules_and_truthful_reminders() {
+    std::env::set_var("COURSEBOT_TICK_MS", "50");
+    let content = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini");
+    let bot = TestBot::start_with(Options {
+        start: utc(2026, 3, 10, 12, 0), // 13:00 in Berlin
+        content,
+    })
+    .await;
+    let s = bot
+        .fake
+        .slash_full(
+            &admin(),
+            "settings",
+            json!([sub(
+                "announcements",
+                vec![opt("channel", 7, ANN.to_string().into())]
+            )]),
+            resolved_channel(ANN),
+        )
+        .await;
+    bot.fake.callback(&s).await;
+
+    // Far-future input is refused with a clear ephemeral error, and nothing is stored.
+    let mut weekly_until = base_opts("2026-03-19 17:00", 60);
+    weekly_until.push(opt("repeat", 4, 1.into()));
+    weekly_until.push(opt("until", 3, "+262142-12-31".into()));
+    let mut weekly_far = base_opts("+262142-01-01 10:00", 60);
+    weekly_far.push(opt("repeat", 4, 1.into()));
+    for (opts, want) in [
+        (
+            base_opts("+262142-01-01 10:00", 60),
+            "more than 2 years ahead",
+        ),
+        (weekly_far, "more than 2 years ahead"),
+        (base_opts("2028-03-11 10:00", 60), "more than 2 years ahead"),
+        (weekly_until, "2 years"),
+    ] {
+        let cb = schedule(&bot.fake, &admin(), opts).await;
+        assert!(
+            is_ephemeral(&cb) && reply_text(&cb).contains(want),
+            "{}",
+            cb.json
+        );
+    }
+    assert!(
+        coursebot::store::office_hours::active_of(&bot.app.db, GUILD_ID)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A session 2 minutes ahead (13:02 Berlin = 12:02 UTC); a member subscribes (15 minutes).
+    let cb = schedule(&bot.fake, &admin(), base_opts("2026-03-10 13:02", 30)).await;
+    assert!(
+        reply_text(&cb).contains("Scheduled office hours **#1**"),
+        "{}",
+        cb.json
+    );
+    let ann = wait_ann_containing(&bot, "Remind me").await;
+    let ann_msg = common::fake_discord::message_json(
+        ann.response["id"].as_str().unwrap().parse().unwrap(),
+        ANN,
+        &ann.json,
+    );
+    let s = bot
+        .fake
+        .click(&member(7), &ann_msg, "oh:remind:1", None)
+        .await;
+    let cb = bot.fake.callback(&s).await;
+    let picker = common::fake_discord::message_json(bot.fake.next_id(), ANN, &cb.json["data"]);
+    let s = bot
+        .fake
+        .click(&member(7), &picker, "oh:lead:1", Some(vec!["15".into()]))
+        .await;
+    bot.fake.callback(&s).await;
+    bot.clock.set(utc(2026, 3, 10, 12, 1));
+    bot.wait_ticks(3).await;
+    let reminders = |bot: &TestBot| {
+        ann_messages(&bot.fake)
+            .iter()
+            .filter(|r| r.json.to_string().contains("Reminder:"))
+            .count()
+    };
+    assert_eq!(
+        reminders(&bot),
+        0,
+        "no lead whose time had passed when it was scheduled"
+    );
+    assert_eq!(
+        bot.fake.count(|r| r.path == "/api/v10/users/@me/channels"),
+        0,
+        "no 15-minute DM 2 minutes before"
+    );
+    // At the start: "starting now" in the channel and by DM to the subscriber.
+    bot.clock.set(utc(2026, 3, 10, 12, 2));
+    wait_ann_containing(&bot, "starting now").await;
+    let dm = bot
+        .fake
+        .wait_request(10, |r| {
+            r.method == "POST"
+                && r.path.starts_with("/api/v10/channels/")
+                && r.json["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("starting now"))
+                && !r.path.contains(&ANN.to_string())
+        })
+        .await
+        .expect("the \"starting now\" DM");
+    assert!(dm.json["content"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("<@{}>", member(7).id)));
+    assert_eq!(
+        dm.json["allowed_mentions"]["users"],
+        json!([member(7).id.to_string()])
+    );
+    bot.wait_ticks(3).await;
+    assert_eq!(reminders(&bot), 0);
+
+    // A session in 3 days (Friday 13 March, 18:00 Berlin = 17:00 UTC); the bot is down from
+    // before the day-ahead reminder until 4 minutes before the start: one catch-up only,
+    // "start in 4 minutes" (not "in 1 day", not "in 15 minutes").
+    let cb = schedule(&bot.fake, &admin(), base_opts("2026-03-13 18:00", 60)).await;
+    assert!(reply_text(&cb).contains("**#2**"), "{}", cb.json);
+    bot.clock.set(utc(2026, 3, 12, 12, 0));
+    bot.wait_ticks(2).await;
+    assert_eq!(reminders(&bot), 0);
+    let bot = bot.kill_and_restart().await;
+    bot.clock.set(utc(2026, 3, 13, 16, 56));
+    wait_ann_containing(&bot, "start in 4 minutes").await;
+    bot.wait_ticks(3).await;
+    let texts: Vec<String> = ann_messages(&bot.fake)
+        .iter()
+        .filter(|r| r.json.to_string().contains("Reminder:"))
+        .map(|r| r.json["content"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
     bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }

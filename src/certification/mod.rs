@@ -70,9 +70,28 @@ pub fn draw_exam(course: &Course, cert: &Certification, n: usize, seed: u64) -> 
     out
 }
 
+/// How a member completed a module, for `/progress`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleCompletion {
+    pub module: String,
+    /// `module` (a `/quiz module` run), `practice` (a long enough practice) or `legacy`
+    /// (completed before completions recorded their basis).
+    pub basis: String,
+    /// Questions of the practice that completed it (0 when unknown: legacy).
+    pub questions: i64,
+    /// Best percent.
+    pub score: i64,
+    /// Meets the rule today (a passed practice of at least the quiz size), so it counts for
+    /// certificates.
+    pub counts: bool,
+    /// Questions a completing practice needs.
+    pub required: usize,
+}
+
 /// What is known about a member, to evaluate requirements.
 #[derive(Debug, Clone, Default)]
 pub struct MemberState {
+    /// Modules whose completion counts (see [`ModuleCompletion::counts`]).
     pub completed_modules: HashSet<String>,
     /// Best exam percent per certification, and whether it was a pass.
     pub best_exam: HashMap<String, (f64, bool)>,

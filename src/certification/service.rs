@@ -1,6 +1,6 @@
 //! Certification with the database: exams, capstones, awarding certificates.
 
-use super::{cert_for_path, draw_exam, evaluate, CertStatus, MemberState};
+use super::{cert_for_path, draw_exam, evaluate, CertStatus, MemberState, ModuleCompletion};
 use crate::app::App;
 use crate::content::{Certification, GradeBand};
 use crate::error::UserError;
@@ -9,11 +9,38 @@ use crate::store::certification as db;
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
+/// How the member completed each module they have a completion for, and whether it counts.
+pub async fn module_completions(app: &App, guild: u64, user: u64) -> Result<Vec<ModuleCompletion>> {
+    use crate::quiz::practice;
+    let mut out = Vec::new();
+    for c in crate::store::practice::completions(&app.db, guild, user).await? {
+        let required = app
+            .course
+            .module(&c.module_id)
+            .map(|m| practice::required_questions(&app.course, m))
+            .unwrap_or(0);
+        out.push(ModuleCompletion {
+            counts: practice::completion_counts(app, guild, user, &c).await?,
+            module: c.module_id,
+            basis: c.basis,
+            questions: c.questions,
+            score: c.score,
+            required,
+        });
+    }
+    Ok(out)
+}
+
+/// Everything certification rules need to know about a member. Only module completions that
+/// meet the rule today count (a legacy one is kept and shown, but counts only when backed by a
+/// long enough passed practice).
 pub async fn member_state(app: &App, guild: u64, user: u64) -> Result<MemberState> {
     Ok(MemberState {
-        completed_modules: crate::store::practice::completed_modules(&app.db, guild, user)
+        completed_modules: module_completions(app, guild, user)
             .await?
             .into_iter()
+            .filter(|c| c.counts)
+            .map(|c| c.module)
             .collect(),
         best_exam: db::best_exams(&app.db, guild, user)
             .await?
@@ -96,11 +123,7 @@ pub async fn start_exam(app: &App, guild: u64, user: u64, path: &str) -> Result<
     ) {
         let next = last.graded_at.unwrap_or(last.started_at) + Duration::minutes(cd);
         if now < next {
-            return Err(UserError::Invalid(format!(
-                "You can retake this exam {}.",
-                crate::discord::render::quiz::relative(next)
-            ))
-            .into());
+            return Err(UserError::RetakeLater(next).into());
         }
     }
     let seed = user ^ (now.timestamp() as u64);
@@ -132,14 +155,19 @@ pub struct ExamResult {
     pub missed_topics: Vec<String>,
     /// Certificates this result completed.
     pub awarded: Vec<String>,
-    /// The deadline had passed.
+    /// The deadline passed before every question was answered.
     pub timed_out: bool,
 }
 
 /// What answering did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExamStep {
-    Next { exam: db::Exam, position: usize },
+    Next {
+        exam: db::Exam,
+        position: usize,
+        /// What the member chose for the question just answered, as text.
+        picked: String,
+    },
     Finished(Box<ExamResult>),
 }
 
@@ -179,6 +207,8 @@ pub async fn answer(
     }
     let qid = exam.questions.get(position).cloned().unwrap_or_default();
     let q = crate::quiz::daily::question(&app.course, &qid)?;
+    a.check_against(q)
+        .map_err(|e| UserError::Invalid(e.user_message()))?;
     if !db::answer(
         &app.db,
         exam.id,
@@ -198,6 +228,7 @@ pub async fn answer(
         Ok(ExamStep::Next {
             exam,
             position: position + 1,
+            picked: a.describe(q),
         })
     }
 }
@@ -234,7 +265,7 @@ pub async fn grade_exam(app: &App, exam: &db::Exam) -> Result<ExamResult> {
     let awarded = check_awards(app, exam.guild, exam.user).await?;
     let exam = db::get_exam(&app.db, exam.id).await?.expect("exists");
     Ok(ExamResult {
-        timed_out: now > exam.deadline,
+        timed_out: answers.len() < total && now > exam.deadline,
         exam,
         correct,
         total,
@@ -350,6 +381,10 @@ pub async fn review_capstone(
     let c = db::get_capstone(&app.db, guild, id)
         .await?
         .ok_or_else(|| UserError::Invalid(format!("There is no submission #{id}.")))?;
+    if c.user == by {
+        // A moderator's own work is reviewed by someone else.
+        return Err(UserError::OwnSubmission(id).into());
+    }
     if !db::review_capstone(&app.db, id, approve, by, reason, app.clock.now()).await? {
         return Err(UserError::Invalid(format!(
             "Submission #{id} was already reviewed ({}).",

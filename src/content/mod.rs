@@ -1,11 +1,26 @@
 //! The course content: files in `content/`, loaded and validated into [`Course`].
 
+pub mod checks;
 mod load;
 mod model;
 pub mod stats;
 
-pub use load::{load_course, load_course_lenient, ContentErrors, Problem};
+pub use load::{
+    load_course, load_course_lenient, load_with_lines, ContentErrors, Problem, QuestionLines,
+};
+pub use load::{MAX_CHOICE, MAX_EXPLANATION, MAX_MATCH_LEFT, MAX_MATCH_RIGHT, MAX_PROMPT};
 pub use model::*;
+
+/// What `coursebot check` reports: every format problem of the loader, then the author checks
+/// ([`checks`]: labs, section lengths, explanations, longest right choice, duplicate prompts).
+/// The course is returned when it could be read at all.
+pub fn check(dir: &std::path::Path) -> (Option<Course>, Vec<Problem>) {
+    let (course, mut problems, lines) = load_with_lines(dir);
+    if let Some(c) = &course {
+        problems.extend(checks::author_checks(dir, c, &lines));
+    }
+    (course, problems)
+}
 
 /// A stable 64-bit FNV-1a hash of every file under `dir` (paths and bytes, in sorted order):
 /// the search index records it to know when it is stale.

@@ -1,10 +1,13 @@
-//! Buttons, select menus and modals, dispatched by their `custom_id` prefix:
-//! `ex`/`exp` (explain results), `qz` (daily quiz answers), `pr` (practice), `rm` (read more).
+//! Buttons, select menus and modals, dispatched by their typed [`CustomId`]: explain results,
+//! daily quiz, practice and exam answers, "Read more" and office-hours reminders. An id that
+//! does not parse (forged, or from a retired format) gets a short ephemeral refusal.
 
-use super::{render, user_message, Data};
-use crate::content::{AnswerKey, Question};
+use super::custom_id::{AnswerCode, AnswerTarget, CustomId};
+use super::{checks, render, user_message, Data};
+use crate::content::Question;
 use crate::error::UserError;
-use crate::quiz::answer::{matching_display_order, parse_matching, Answer};
+use crate::quiz::answer::Answer;
+use crate::quiz::present::Presentation;
 use crate::quiz::{daily, practice};
 use poise::serenity_prelude as serenity;
 use render::quiz as view;
@@ -18,6 +21,16 @@ fn ephemeral(text: impl Into<String>) -> CreateInteractionResponse {
             .ephemeral(true)
             .allowed_mentions(render::no_pings()),
     )
+}
+
+/// The refusal for an id that does not parse: about an answer for answer ids, about a button
+/// otherwise.
+fn unreadable(raw: &str, e: &super::custom_id::CustomIdError) -> UserError {
+    if super::custom_id::is_answer_kind(raw) {
+        UserError::UnreadableAnswer(e.to_string())
+    } else {
+        UserError::InvalidComponent(e.to_string())
+    }
 }
 
 fn log_done(
@@ -48,17 +61,41 @@ pub async fn handle_component(
         serenity::ComponentInteractionDataKind::StringSelect { values } => values.clone(),
         _ => Vec::new(),
     };
-    let r = match id.split(':').next().unwrap_or("") {
-        "ex" => explain_button(ctx, data, c, &id[3..], false).await,
-        "exp" => explain_button(ctx, data, c, &id[4..], true).await,
-        "qz" => daily_component(ctx, data, c, id, &values).await,
-        "pr" => sequenced_component(ctx, data, c, Flow::Practice, id, &values).await,
-        "rm" => read_more(ctx, data, c, &id[3..]).await,
-        "oh" => office_hours_component(ctx, data, c, id, &values).await,
-        "xm" => sequenced_component(ctx, data, c, Flow::Exam, id, &values).await,
-        _ => {
-            tracing::warn!(custom_id = id, "unknown component");
-            Err(UserError::Invalid("This button is no longer in use.".into()).into())
+    let r = match id.parse::<CustomId>() {
+        Err(e) => {
+            tracing::warn!(custom_id = id, error = %e, "unreadable component id");
+            Err(unreadable(id, &e).into())
+        }
+        Ok(CustomId::Explain { page, query, post }) => {
+            explain_button(ctx, data, c, usize::from(page), query.as_str(), post).await
+        }
+        Ok(CustomId::Answer { target, code }) => match target {
+            AnswerTarget::Daily { quiz } => {
+                daily_component(ctx, data, c, quiz, code, &values).await
+            }
+            AnswerTarget::Practice { session, position } => {
+                sequenced_component(
+                    ctx,
+                    data,
+                    c,
+                    Flow::Practice,
+                    session,
+                    position,
+                    code,
+                    &values,
+                )
+                .await
+            }
+            AnswerTarget::Exam { exam, position } => {
+                sequenced_component(ctx, data, c, Flow::Exam, exam, position, code, &values).await
+            }
+        },
+        Ok(CustomId::ReadMore { question }) => read_more(ctx, data, c, question.as_str()).await,
+        Ok(CustomId::Remind { series }) => {
+            office_hours_component(ctx, data, c, OfficeHoursClick::Remind, series, &values).await
+        }
+        Ok(CustomId::RemindLead { series }) => {
+            office_hours_component(ctx, data, c, OfficeHoursClick::Lead, series, &values).await
         }
     };
     if let Err(e) = r {
@@ -83,28 +120,32 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &serenity::Mo
         })
         .unwrap_or_default();
     let answer = Answer::Text(text);
-    let r = match id.split(':').next().unwrap_or("") {
-        "qz" => match parse_quiz_id(id) {
-            Some(quiz) => daily_answer(ctx, data, m.guild_id, m.user.id, quiz, &answer).await,
-            None => Err(UserError::Invalid("Unknown quiz.".into()).into()),
-        },
-        p @ ("pr" | "xm") => {
-            let flow = if p == "pr" {
-                Flow::Practice
-            } else {
-                Flow::Exam
-            };
-            match parse_practice(id) {
-                Some((seq, position, _)) => {
-                    flow.step(data, m.user.id.get(), seq, position, &answer)
-                        .await
-                }
-                None => Err(UserError::Invalid("Unknown quiz.".into()).into()),
+    let r = match id.parse::<CustomId>() {
+        Ok(CustomId::Answer {
+            target,
+            code: AnswerCode::FillInModal,
+        }) => match target {
+            AnswerTarget::Daily { quiz } => {
+                daily_answer(ctx, data, m.guild_id, m.user.id, quiz, &answer).await
             }
+            AnswerTarget::Practice { session, position } => {
+                Flow::Practice
+                    .step(data, m.user.id.get(), session, position, &answer)
+                    .await
+            }
+            AnswerTarget::Exam { exam, position } => {
+                Flow::Exam
+                    .step(data, m.user.id.get(), exam, position, &answer)
+                    .await
+            }
+        },
+        Ok(other) => {
+            tracing::warn!(custom_id = id, kind = other.kind(), "not a modal id");
+            Err(UserError::InvalidComponent("not a form".into()).into())
         }
-        _ => {
-            tracing::debug!(custom_id = id, "modal not ours");
-            return;
+        Err(e) => {
+            tracing::warn!(custom_id = id, error = %e, "unreadable modal id");
+            Err(unreadable(id, &e).into())
         }
     };
     match r {
@@ -122,58 +163,46 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &serenity::Mo
     log_done("modal", id, m.guild_id, m.user.id, started);
 }
 
-fn parse_quiz_id(id: &str) -> Option<i64> {
-    id.split(':').nth(1)?.parse().ok()
+/// An answer from a component code (`c<k>` = the choice displayed at position k, `b1`/`b0`,
+/// `m` with the select's values), read against the question as this presentation shows it.
+/// A code that does not fit the question is refused before anything is stored.
+fn answer_from_code(
+    code: &str,
+    values: &[String],
+    q: &Question,
+    shown: Presentation,
+) -> anyhow::Result<Answer> {
+    Answer::from_code(code, values, q, &shown.order(q))
+        .map_err(|e| UserError::Invalid(e.user_message()).into())
 }
 
-/// An answer from a component code: `c<i>`, `b1`/`b0`, `m` (select values).
-fn answer_from_code(code: &str, values: &[String], q: &Question) -> anyhow::Result<Answer> {
-    let bad = || UserError::Invalid("That answer could not be read; try again.".into());
-    if let Some(i) = code.strip_prefix('c') {
-        return Ok(Answer::Choice(i.parse().map_err(|_| bad())?));
-    }
-    match code {
-        "b1" => Ok(Answer::Bool(true)),
-        "b0" => Ok(Answer::Bool(false)),
-        "m" => match &q.key {
-            AnswerKey::Matching(pairs) => {
-                let shown = matching_display_order(&q.id, pairs.len());
-                parse_matching(values, pairs.len(), &shown)
-                    .map_err(|e| UserError::Invalid(e).into())
-            }
-            _ => Err(bad().into()),
-        },
-        _ => Err(bad().into()),
-    }
+/// A typed-answer modal is only for fill-in questions.
+fn modal_allowed(q: &Question) -> anyhow::Result<()> {
+    Answer::modal_allowed(q).map_err(|e| UserError::Invalid(e.user_message()).into())
 }
 
 async fn daily_component(
     ctx: &serenity::Context,
     data: &Data,
     c: &serenity::ComponentInteraction,
-    id: &str,
+    quiz: i64,
+    code: AnswerCode,
     values: &[String],
 ) -> anyhow::Result<()> {
-    let parts: Vec<&str> = id.split(':').collect();
-    let (Some(quiz), Some(code)) = (
-        parts.get(1).and_then(|q| q.parse::<i64>().ok()),
-        parts.get(2),
-    ) else {
-        return Err(UserError::Invalid("Unknown quiz.".into()).into());
-    };
     let app = &data.app;
-    if *code == "f" {
-        // Fill-in: ask in a modal (checked again on submit).
-        let modal = view::fill_in_modal(&format!("qz:{quiz}"));
-        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
-            .await?;
-        return Ok(());
-    }
     let q_row = crate::store::quiz::get_quiz(&app.db, quiz)
         .await?
         .ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?;
     let q = daily::question(&app.course, &q_row.question_id)?;
-    let answer = answer_from_code(code, values, q)?;
+    if code == AnswerCode::FillIn {
+        // Fill-in: ask in a modal (checked again on submit).
+        modal_allowed(q)?;
+        let modal = view::fill_in_modal(AnswerTarget::Daily { quiz });
+        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
+            .await?;
+        return Ok(());
+    }
+    let answer = answer_from_code(&code.to_string(), values, q, Presentation::of_quiz(&q_row))?;
     let resp = daily_answer(ctx, data, c.guild_id, c.user.id, quiz, &answer).await?;
     c.create_response(ctx, resp).await?;
     Ok(())
@@ -189,24 +218,15 @@ async fn daily_answer(
 ) -> anyhow::Result<CreateInteractionResponse> {
     let g = guild.ok_or(UserError::GuildOnly)?.get();
     match daily::answer(&data.app, quiz, g, user.get(), answer).await? {
-        daily::AnswerOutcome::Recorded { closes_at } => Ok(ephemeral(format!(
-            "Answer recorded. The answer is revealed {}.",
-            view::relative(closes_at)
+        daily::AnswerOutcome::Recorded { closes_at, picked } => Ok(ephemeral(format!(
+            "Answer recorded. {}\nThe answer is revealed {}.",
+            view::you_picked(&picked),
+            view::deadline(closes_at)
         ))),
         daily::AnswerOutcome::AlreadyAnswered => Ok(ephemeral(
             "You already answered this quiz; your first answer counts.",
         )),
     }
-}
-
-/// `pr:<session>:<position>:<code>`
-fn parse_practice(id: &str) -> Option<(i64, usize, String)> {
-    let p: Vec<&str> = id.split(':').collect();
-    Some((
-        p.get(1)?.parse().ok()?,
-        p.get(2)?.parse().ok()?,
-        p.get(3)?.to_string(),
-    ))
 }
 
 /// Record a practice answer and show feedback with the next question, or the final score.
@@ -220,7 +240,7 @@ async fn practice_step(
     let app = &data.app;
     let step = practice::answer(app, session, user, position, answer).await?;
     let q = daily::question(&app.course, &step.question_id)?;
-    let feedback = view::practice_feedback(q, step.correct, &answer.describe(q));
+    let feedback = view::practice_feedback(q, step.correct, &step.picked);
     let mut msg = CreateInteractionResponseMessage::new()
         .content(render::truncate(&feedback, 2000))
         .allowed_mentions(render::no_pings());
@@ -229,17 +249,7 @@ async fn practice_step(
             "**{}/{}** right · **{:.0}%** · grade **{} {}**\nPass mark for this path: {}%.",
             sum.correct, sum.total, sum.percent, sum.grade.grade, sum.grade.label, sum.pass_mark
         );
-        if sum.passed {
-            desc.push_str(if sum.newly_completed {
-                "\n🎉 Module complete!"
-            } else {
-                "\nPassed (module already complete)."
-            });
-        } else {
-            desc.push_str(
-                "\nNot passed yet: the questions you missed will come back first next time.",
-            );
-        }
+        desc.push_str(&view::practice_outcome(&sum, &step.session.module_id));
         msg = msg
             .embed(
                 CreateEmbed::new()
@@ -254,7 +264,7 @@ async fn practice_step(
         let (embed, rows) = view::practice_question(
             &app.course,
             nq,
-            session,
+            Presentation::of_session(&step.session),
             step.session.position,
             step.session.questions.len(),
         );
@@ -306,16 +316,16 @@ async fn read_more(
     Ok(())
 }
 
-/// `ex:<n>:<query>` shows result n to the clicker; `exp:<n>:<query>` posts result n in the channel.
+/// `ex:<n>:<query>` shows result n to the clicker; `exp:<n>:<query>` posts result n in the
+/// channel. `n` is below [`super::custom_id::MAX_EXPLAIN_PAGES`] (checked when parsing).
 async fn explain_button(
     ctx: &serenity::Context,
     data: &Data,
     c: &serenity::ComponentInteraction,
-    rest: &str,
+    n: usize,
+    query: &str,
     post: bool,
 ) -> anyhow::Result<()> {
-    let (n, query) = rest.split_once(':').unwrap_or(("0", rest));
-    let n: usize = n.parse().unwrap_or(0);
     let app = &data.app;
     let search = app
         .search_within(std::time::Duration::from_secs(2))
@@ -327,6 +337,23 @@ async fn explain_button(
             "That result is no longer available; run /explain again.".into(),
         )
         .into());
+    }
+    if post {
+        // Only the member a private result was made for may post it, where they may send
+        // messages, and not more often than the cooldown allows.
+        if checks::message_owner(&c.message).is_some_and(|owner| owner != c.user.id.get()) {
+            return Err(UserError::Invalid(
+                "Only the member who asked can post this result.".into(),
+            )
+            .into());
+        }
+        data.post_cooldowns
+            .try_post(
+                &checks::Actor::from_component(c),
+                c.user.id.get(),
+                app.clock.now(),
+            )
+            .map_err(|r| UserError::Invalid(r.message()))?;
     }
     let (embed, rows) = render::explain_page(&app.course, &hits, n, query, !post);
     let mut msg = CreateInteractionResponseMessage::new()
@@ -344,22 +371,27 @@ async fn explain_button(
     Ok(())
 }
 
+/// Which office-hours component was clicked.
+#[derive(Clone, Copy)]
+enum OfficeHoursClick {
+    /// `oh:remind:<id>`
+    Remind,
+    /// `oh:lead:<id>`
+    Lead,
+}
+
 /// `oh:remind:<id>` toggles a member's reminder (asking for the lead time when turning it on);
 /// `oh:lead:<id>` (a select with the lead in minutes) turns it on.
 async fn office_hours_component(
     ctx: &serenity::Context,
     data: &Data,
     c: &serenity::ComponentInteraction,
-    id: &str,
+    click: OfficeHoursClick,
+    series: i64,
     values: &[String],
 ) -> anyhow::Result<()> {
     use crate::office_hours::PERSONAL_LEADS;
     use crate::store::office_hours as db;
-    let parts: Vec<&str> = id.split(':').collect();
-    let series: i64 = parts
-        .get(2)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| UserError::Invalid("Unknown session.".into()))?;
     let app = &data.app;
     let g = c.guild_id.ok_or(UserError::GuildOnly)?.get();
     let stored = db::get(&app.db, g, series)
@@ -367,12 +399,12 @@ async fn office_hours_component(
         .filter(|s| !s.series.cancelled)
         .ok_or_else(|| UserError::Invalid("This session was cancelled.".into()))?;
     let user = c.user.id.get();
-    let resp = match parts.get(1).copied() {
-        Some("remind") => {
+    let resp = match click {
+        OfficeHoursClick::Remind => {
             if db::unsubscribe(&app.db, series, user).await? {
                 ephemeral(format!(
                     "You will no longer be reminded of **{}**.",
-                    render::truncate(&render::defuse(&stored.series.topic), 200)
+                    render::user_text(&stored.series.topic, 200)
                 ))
             } else {
                 let options = PERSONAL_LEADS
@@ -384,7 +416,7 @@ async fn office_hours_component(
                         .content("When should I send you a direct message?")
                         .components(vec![serenity::CreateActionRow::SelectMenu(
                             serenity::CreateSelectMenu::new(
-                                format!("oh:lead:{series}"),
+                                CustomId::RemindLead { series }.to_string(),
                                 serenity::CreateSelectMenuKind::String { options },
                             )
                             .placeholder("Pick a lead time"),
@@ -394,7 +426,7 @@ async fn office_hours_component(
                 )
             }
         }
-        Some("lead") => {
+        OfficeHoursClick::Lead => {
             let lead: i64 = values
                 .first()
                 .and_then(|v| v.parse().ok())
@@ -406,13 +438,12 @@ async fn office_hours_component(
                     .content(format!(
                         "I will send you a direct message {} each session of **{}** (click Remind me again to stop).",
                         PERSONAL_LEADS.iter().find(|(l, _)| *l == lead).map(|(_, t)| *t).unwrap_or("before"),
-                        render::truncate(&render::defuse(&stored.series.topic), 200)
+                        render::user_text(&stored.series.topic, 200)
                     ))
                     .components(vec![])
                     .allowed_mentions(render::no_pings()),
             )
         }
-        _ => return Err(UserError::Invalid("Unknown button.".into()).into()),
     };
     c.create_response(ctx, resp).await?;
     Ok(())
@@ -429,12 +460,19 @@ async fn exam_step(
     use crate::certification::service::{self, ExamStep};
     let app = &data.app;
     let msg = match service::answer(app, exam, user, position, answer).await? {
-        ExamStep::Next { exam, position } => {
+        ExamStep::Next {
+            exam,
+            position,
+            picked,
+        } => {
             let q = daily::question(&app.course, &exam.questions[position])?;
             let (embed, rows) =
                 render::certification::exam_question(&app.course, &exam, q, position);
             CreateInteractionResponseMessage::new()
-                .content("Answer saved.")
+                .content(render::truncate(
+                    &format!("Answer saved. {}", view::you_picked(&picked)),
+                    2000,
+                ))
                 .embed(embed)
                 .components(rows)
         }
@@ -457,22 +495,31 @@ enum Flow {
 }
 
 impl Flow {
-    fn prefix(self) -> &'static str {
+    /// The answer target of position `position` in session or exam `id`.
+    fn target(self, id: i64, position: usize) -> AnswerTarget {
         match self {
-            Flow::Practice => "pr",
-            Flow::Exam => "xm",
+            Flow::Practice => AnswerTarget::Practice {
+                session: id,
+                position,
+            },
+            Flow::Exam => AnswerTarget::Exam { exam: id, position },
         }
     }
 
-    async fn questions(self, data: &Data, id: i64) -> anyhow::Result<Vec<String>> {
+    /// The questions of practice session or exam `id`, how they are shown, and its guild.
+    async fn questions(
+        self,
+        data: &Data,
+        id: i64,
+    ) -> anyhow::Result<(Vec<String>, Presentation, u64)> {
         let app = &data.app;
         let found = match self {
             Flow::Practice => crate::store::practice::get_session(&app.db, id)
                 .await?
-                .map(|s| s.questions),
+                .map(|s| (s.questions.clone(), Presentation::of_session(&s), s.guild)),
             Flow::Exam => crate::store::certification::get_exam(&app.db, id)
                 .await?
-                .map(|e| e.questions),
+                .map(|e| (e.questions.clone(), Presentation::of_exam(&e), e.guild)),
         };
         Ok(found.ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?)
     }
@@ -499,23 +546,31 @@ async fn sequenced_component(
     data: &Data,
     c: &serenity::ComponentInteraction,
     flow: Flow,
-    id: &str,
+    seq: i64,
+    position: usize,
+    code: AnswerCode,
     values: &[String],
 ) -> anyhow::Result<()> {
-    let (seq, position, code) =
-        parse_practice(id).ok_or_else(|| UserError::Invalid("Unknown quiz.".into()))?;
-    if code == "f" {
-        let modal = view::fill_in_modal(&format!("{}:{seq}:{position}", flow.prefix()));
-        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
-            .await?;
-        return Ok(());
+    let (questions, shown, guild) = flow.questions(data, seq).await?;
+    if c.guild_id.map(|g| g.get()) != Some(guild) {
+        return Err(UserError::Invalid(
+            "Could not read that answer: this quiz belongs to another server. Nothing was saved."
+                .into(),
+        )
+        .into());
     }
-    let questions = flow.questions(data, seq).await?;
     let qid = questions
         .get(position)
         .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
     let q = daily::question(&data.app.course, qid)?;
-    let answer = answer_from_code(&code, values, q)?;
+    if code == AnswerCode::FillIn {
+        modal_allowed(q)?;
+        let modal = view::fill_in_modal(flow.target(seq, position));
+        c.create_response(ctx, CreateInteractionResponse::Modal(modal))
+            .await?;
+        return Ok(());
+    }
+    let answer = answer_from_code(&code.to_string(), values, q, shown)?;
     let resp = flow
         .step(data, c.user.id.get(), seq, position, &answer)
         .await?;

@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod commands;
 mod components;
+pub mod custom_id;
 pub mod render;
 
 use crate::app::App;
@@ -13,6 +14,8 @@ use std::time::Instant;
 
 pub struct Data {
     pub app: App,
+    /// Per-member cooldown of posts the bot makes in a channel for a member.
+    pub post_cooldowns: checks::PostCooldowns,
 }
 pub type Error = anyhow::Error;
 pub type Context<'a> = poise::Context<'a, Data, Error>;
@@ -42,6 +45,9 @@ pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framew
             initialize_owners: false,
             ..Default::default()
         })
+        // The builder's own flag wins over `FrameworkOptions::initialize_owners`: without this
+        // poise looks the owners up over HTTP at every start (and warns when it cannot).
+        .initialize_owners(false)
         .setup(move |ctx, ready, fw| {
             Box::pin(async move {
                 let cmds = poise::builtins::create_application_commands(&fw.options().commands);
@@ -57,7 +63,10 @@ pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framew
                     tracing::info!(user = %ready.user.name, guilds = ?guilds, "slash commands registered per guild");
                 }
                 on_ready(&app, ctx.http.clone());
-                Ok(Data { app })
+                Ok(Data {
+                    app,
+                    post_cooldowns: Default::default(),
+                })
             })
         })
         .build()

@@ -1,27 +1,155 @@
-//! Background work. What is due lives in SQLite (quizzes to post, close and reveal; later
-//! reminders); every tick reads the injected clock, does what is due and records it, so a
-//! restart finds the same rows and nothing is done twice. Started once, at the first READY.
+//! Background work, supervised. Every unit of work that talks to Discord is a row in the
+//! `jobs` table (what, when, attempts, next attempt, last error; see [`rows`]).
+//!
+//! Each tick:
+//! 1. *scans* (database only) find what became due: daily quizzes to close and to start, exams
+//!    past their deadline, certificates to announce, active office-hour sessions; they enqueue
+//!    one job row per thing (at most once: `UNIQUE (kind, key)`);
+//! 2. every due job row runs in its own task with a timeout; a panic or a timeout is caught
+//!    (`JoinError::is_panic`) and counted like a transient failure;
+//! 3. a transient failure (Discord 5xx, 429, network, timeout, panic) is retried with
+//!    exponential back-off (the row's `next_attempt_at`, not every tick); a permanent one
+//!    (Discord refused: 4xx), or [`MAX_ATTEMPTS`] failures, parks the row with its error
+//!    logged. A parked row is never retried and never blocks the others.
+//!
+//! The loop itself runs each tick in a supervised task, so nothing a tick does can stop it.
+//! Time comes from the injected clock; a restart finds the same rows.
 
 mod certification;
 pub mod office_hours;
 mod quiz;
+pub mod rows;
 
 use crate::app::App;
+use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// How often the runner looks for due work (ms); `COURSEBOT_TICK_MS` overrides it.
 pub const DEFAULT_TICK_MS: u64 = 1000;
+/// Longest time one job may take (ms); `COURSEBOT_JOB_TIMEOUT_MS` overrides it.
+pub const DEFAULT_JOB_TIMEOUT_MS: u64 = 30_000;
+/// Failures in a row after which a job is parked.
+pub const MAX_ATTEMPTS: i64 = 6;
+/// First retry delay; doubled on every failure up to [`MAX_BACKOFF_SECS`].
+pub const BASE_BACKOFF_SECS: i64 = 30;
+pub const MAX_BACKOFF_SECS: i64 = 3600;
+/// Due jobs started per tick.
+const BATCH: i64 = 100;
 
-fn tick_interval() -> Duration {
+fn env_ms(name: &str, default: u64) -> Duration {
     Duration::from_millis(
-        std::env::var("COURSEBOT_TICK_MS")
+        std::env::var(name)
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_TICK_MS)
+            .unwrap_or(default)
             .max(10),
     )
+}
+
+fn tick_interval() -> Duration {
+    env_ms("COURSEBOT_TICK_MS", DEFAULT_TICK_MS)
+}
+
+fn job_timeout() -> Duration {
+    env_ms("COURSEBOT_JOB_TIMEOUT_MS", DEFAULT_JOB_TIMEOUT_MS)
+}
+
+/// Why a job did not finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth retrying later: Discord 5xx or 429, a network error, a timeout, a panic.
+    Transient(String),
+    /// Retrying cannot help: Discord refused (missing access, unknown channel), a corrupt row.
+    Permanent(String),
+}
+
+impl Failure {
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Transient(m) | Failure::Permanent(m) => m,
+        }
+    }
+}
+
+impl From<serenity::Error> for Failure {
+    fn from(e: serenity::Error) -> Self {
+        let text = describe(&e);
+        if is_permanent(&e) {
+            Failure::Permanent(text)
+        } else {
+            Failure::Transient(text)
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Transient(format!("{e:#}"))
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        Failure::Transient(e.to_string())
+    }
+}
+
+/// What a handler asks for after success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Finished for good.
+    Done,
+    /// Recurring work: due again at this time.
+    Again(DateTime<Utc>),
+}
+
+pub type JobResult = Result<Next, Failure>;
+
+/// A scan of the database for work that became due.
+type Scan = std::pin::Pin<Box<dyn Future<Output = JobResult> + Send>>;
+
+/// Delay before the next attempt after `attempts` failures in a row (1 → 30 s, 2 → 60 s, ...,
+/// at most an hour).
+pub fn backoff(attempts: i64) -> chrono::Duration {
+    let exp = (attempts - 1).clamp(0, 20) as u32;
+    chrono::Duration::seconds(
+        BASE_BACKOFF_SECS
+            .saturating_mul(1i64 << exp)
+            .min(MAX_BACKOFF_SECS),
+    )
+}
+
+/// Run `fut` in its own task with a timeout; a panic or a timeout becomes a transient failure.
+pub async fn isolated<F>(what: &str, timeout: Duration, fut: F) -> JobResult
+where
+    F: Future<Output = JobResult> + Send + 'static,
+{
+    let handle = tokio::spawn(fut);
+    let abort = handle.abort_handle();
+    match tokio::time::timeout(timeout, handle).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) if e.is_panic() => {
+            let p = e.into_panic();
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into());
+            tracing::error!(job = what, panic = %msg, "job panicked");
+            Err(Failure::Transient(format!("panicked: {msg}")))
+        }
+        Ok(Err(_)) => Err(Failure::Transient("cancelled".into())),
+        Err(_) => {
+            abort.abort();
+            Err(Failure::Transient(format!(
+                "timed out after {} ms",
+                timeout.as_millis()
+            )))
+        }
+    }
 }
 
 /// Start the runner for `app`, sending through `http`. Abort the returned handle to stop it
@@ -31,8 +159,10 @@ pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
     tokio::spawn(async move {
         tracing::info!(every_ms = every.as_millis() as u64, "job runner started");
         loop {
-            if let Err(e) = tick(&app, &http).await {
-                tracing::error!(error = format!("{e:#}"), "job tick failed");
+            // The tick runs in its own task: even a panic outside any job cannot stop the loop.
+            let t = tokio::spawn(tick(app.clone(), http.clone()));
+            if let Err(e) = t.await {
+                tracing::error!(error = %e, "job tick panicked; the runner goes on");
             }
             tokio::time::sleep(every).await;
         }
@@ -40,16 +170,94 @@ pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
     .abort_handle()
 }
 
-/// Do everything that is due now.
-pub async fn tick(app: &App, http: &serenity::Http) -> anyhow::Result<()> {
-    // Independent: a failure in one does not hold up the other.
-    let q = quiz::run(app, http).await;
-    let o = office_hours::run(app, http).await;
-    let c = certification::run(app, http).await;
-    q?;
-    o?;
-    c?;
-    Ok(())
+/// Ticks the runner has completed (stored, so tests and operators can wait for one).
+pub async fn ticks(db: &sqlx::SqlitePool) -> i64 {
+    rows::ticks(db).await.unwrap_or(0)
+}
+
+/// One tick: scan for what became due, then run every due job row.
+pub async fn tick(app: App, http: Arc<serenity::Http>) {
+    let now = app.clock.now();
+    let limit = job_timeout();
+    // Scans, each isolated: one that fails does not hold up the others.
+    let scans: [(&str, Scan); 3] = [
+        ("quiz scan", Box::pin(quiz::scan(app.clone(), now))),
+        (
+            "office hours scan",
+            Box::pin(office_hours::scan(app.clone(), now)),
+        ),
+        (
+            "certification scan",
+            Box::pin(certification::scan(app.clone(), now)),
+        ),
+    ];
+    for (name, fut) in scans {
+        if let Err(f) = isolated(name, limit, fut).await {
+            tracing::error!(scan = name, error = f.message(), "scan failed");
+        }
+    }
+    match rows::due(&app.db, now, BATCH).await {
+        Ok(due) => {
+            let mut set = tokio::task::JoinSet::new();
+            for job in due {
+                let (app, http) = (app.clone(), http.clone());
+                set.spawn(async move {
+                    let what = format!("{}:{}", job.kind, job.key);
+                    let r = isolated(&what, limit, handle(app.clone(), http, job.clone())).await;
+                    if let Err(e) = record(&app, &job, r, now).await {
+                        tracing::error!(job = %what, error = %e, "recording the job outcome failed");
+                    }
+                });
+            }
+            while let Some(r) = set.join_next().await {
+                if let Err(e) = r {
+                    tracing::error!(error = %e, "job supervisor task failed");
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "reading due jobs failed"),
+    }
+    if let Err(e) = rows::count_tick(&app.db, now).await {
+        tracing::warn!(error = %e, "counting the tick failed");
+    }
+}
+
+/// Run the handler of a job's kind.
+async fn handle(app: App, http: Arc<serenity::Http>, job: rows::Job) -> JobResult {
+    match job.kind.as_str() {
+        quiz::POST => quiz::post(&app, &http, &job).await,
+        quiz::REVEAL => quiz::reveal(&app, &http, &job).await,
+        office_hours::SERIES => office_hours::series(&app, &http, &job).await,
+        certification::ANNOUNCE => certification::announce(&app, &http, &job).await,
+        certification::ROLE_ADD => certification::role_add(&app, &http, &job).await,
+        certification::ROLE_REMOVE => certification::role_remove(&app, &http, &job).await,
+        certification::EXAM_DM => certification::exam_dm(&app, &http, &job).await,
+        other => Err(Failure::Permanent(format!("unknown job kind `{other}`"))),
+    }
+}
+
+/// Store what a job's attempt did.
+async fn record(app: &App, job: &rows::Job, r: JobResult, now: DateTime<Utc>) -> sqlx::Result<()> {
+    let what = format!("{}:{}", job.kind, job.key);
+    match r {
+        Ok(Next::Done) => rows::done(&app.db, job.id, now).await,
+        Ok(Next::Again(at)) => rows::again(&app.db, job.id, at, now).await,
+        Err(Failure::Permanent(e)) => {
+            tracing::error!(job = %what, error = %e, "job failed permanently; parked");
+            rows::park(&app.db, job.id, job.attempts + 1, &e, now).await
+        }
+        Err(Failure::Transient(e)) => {
+            let attempts = job.attempts + 1;
+            if attempts >= MAX_ATTEMPTS {
+                tracing::error!(job = %what, attempts, error = %e, "job failed too often; parked");
+                rows::park(&app.db, job.id, attempts, &e, now).await
+            } else {
+                let at = now.checked_add_signed(backoff(attempts)).unwrap_or(now);
+                tracing::warn!(job = %what, attempts, error = %e, retry_at = %at, "job failed; will retry");
+                rows::retry(&app.db, job.id, attempts, at, &e, now).await
+            }
+        }
+    }
 }
 
 /// Whether an HTTP error is permanent (Discord refused: missing access, unknown channel...),
@@ -60,5 +268,77 @@ pub fn is_permanent(e: &serenity::Error) -> bool {
             r.status_code.is_client_error() && r.status_code.as_u16() != 429
         }
         _ => false,
+    }
+}
+
+/// A short description of a Discord error for logs and moderators (never the token).
+pub fn describe(e: &serenity::Error) -> String {
+    match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => format!(
+            "Discord said {}: {}",
+            r.status_code.as_u16(),
+            r.error.message
+        ),
+        other => {
+            // serenity's text ("Error while sending HTTP request.") hides the cause: add
+            // reqwest's chain ("Connection refused", "dns error", ...).
+            let mut text = other.to_string();
+            let mut source: Option<&(dyn std::error::Error + 'static)> = match other {
+                serenity::Error::Http(serenity::HttpError::Request(r)) => Some(r),
+                _ => std::error::Error::source(other),
+            };
+            while let Some(s) = source {
+                let t = s.to_string();
+                if !text.contains(&t) {
+                    text.push_str(": ");
+                    text.push_str(&t);
+                }
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1).num_seconds(), 30);
+        assert_eq!(backoff(2).num_seconds(), 60);
+        assert_eq!(backoff(3).num_seconds(), 120);
+        assert_eq!(backoff(100).num_seconds(), MAX_BACKOFF_SECS);
+        assert_eq!(backoff(0).num_seconds(), 30);
+        assert_eq!(backoff(i64::MAX).num_seconds(), MAX_BACKOFF_SECS);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_is_caught_and_others_finish() {
+        let t = Duration::from_secs(5);
+        let bad = isolated("bad", t, async {
+            let v: Vec<u8> = Vec::new();
+            #[allow(clippy::indexing_slicing)]
+            let _ = v[3];
+            Ok(Next::Done)
+        });
+        let good = isolated("good", t, async { Ok(Next::Done) });
+        let (b, g) = tokio::join!(bad, good);
+        match b {
+            Err(Failure::Transient(m)) => assert!(m.starts_with("panicked"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(g, Ok(Next::Done));
+    }
+
+    #[tokio::test]
+    async fn a_hanging_job_times_out() {
+        let r = isolated("slow", Duration::from_millis(50), async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(Next::Done)
+        })
+        .await;
+        assert!(matches!(r, Err(Failure::Transient(m)) if m.contains("timed out")));
     }
 }

@@ -1,82 +1,127 @@
 //! Office hours on Discord: announcements, scheduled events, reminders. Used by the job runner
 //! and by the `/officehours` commands.
 
+use super::rows::{self, Job};
+use super::{Failure, JobResult, Next};
 use crate::app::App;
 use crate::discord::render::{no_pings, office_hours as view, ping_users};
-use crate::office_hours::{due_reminders, Occurrence, Series};
+use crate::office_hours::{due_reminders, Occurrence, Series, STARTING_NOW_GRACE_MINUTES};
 use crate::store::office_hours::{self as db, Stored};
-use crate::store::time::parse_ts;
+use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use serenity::{
     ChannelId, CreateMessage, CreateScheduledEvent, EditScheduledEvent, GuildId, ScheduledEventId,
     ScheduledEventType, UserId,
 };
 
-pub async fn run(app: &App, http: &serenity::Http) -> anyhow::Result<()> {
+/// One row per active session, due every tick: its reminders and its scheduled event.
+pub const SERIES: &str = "oh_series";
+
+fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+pub async fn scan(app: App, now: DateTime<Utc>) -> JobResult {
+    for id in db::active_ids(&app.db).await? {
+        rows::enqueue(
+            &app.db,
+            SERIES,
+            &id.to_string(),
+            &serde_json::Value::Null,
+            now,
+        )
+        .await?;
+    }
+    Ok(Next::Done)
+}
+
+/// Everything due for one session: reminders claimed before a crash, channel reminders,
+/// members' reminders (and their "starting now"), and the scheduled event. A row that cannot
+/// be read (a start outside the years that can be scheduled) is parked: it fails permanently.
+pub async fn series(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
+    let id: i64 = job
+        .key
+        .parse()
+        .map_err(|_| Failure::Permanent(format!("`{}` is not a session id", job.key)))?;
+    let Some(s) = db::get_any(&app.db, id).await? else {
+        return Ok(Next::Done);
+    };
+    if s.series.cancelled {
+        return Ok(Next::Done);
+    }
+    if let Some(p) = &s.problem {
+        return Err(Failure::Permanent(p.clone()));
+    }
     let now = app.clock.now();
     // Reminders claimed before a crash and not confirmed: send them now if still useful.
-    for (rid, sid, occ, lead, user) in db::unfinished(&app.db).await? {
-        let occ = parse_ts(&occ);
-        let still_useful = if lead == 0 {
-            now < occ + chrono::Duration::minutes(crate::office_hours::STARTING_NOW_GRACE_MINUTES)
-        } else {
-            now < occ
-        };
-        let stored = db::all_active(&app.db)
-            .await?
-            .into_iter()
-            .find(|s| s.series.id == sid);
-        match (still_useful, stored) {
-            (true, Some(s)) => {
-                let o = Occurrence {
-                    start: occ,
-                    end: occ + chrono::Duration::minutes(s.series.duration_minutes),
-                };
+    for (rid, occ, lead, user) in db::unfinished_of(&app.db, id).await? {
+        let occ = parse_utc(&occ);
+        let still_useful = occ.is_some_and(|occ| {
+            if lead == 0 {
+                occ.checked_add_signed(chrono::Duration::minutes(STARTING_NOW_GRACE_MINUTES))
+                    .is_some_and(|end| now < end)
+            } else {
+                now < occ
+            }
+        });
+        let o = occ.and_then(|start| {
+            chrono::Duration::try_minutes(s.series.duration_minutes)
+                .and_then(|d| start.checked_add_signed(d))
+                .map(|end| Occurrence { start, end })
+        });
+        match (still_useful, o) {
+            (true, Some(o)) => {
                 let ok = send_reminder(app, http, &s, o, lead, user, rid).await;
                 db::finish(&app.db, rid, ok).await?;
             }
             _ => db::finish(&app.db, rid, false).await?,
         }
     }
-    for s in db::all_active(&app.db).await? {
-        let leads = db::leads(&app.db, s.series.guild).await?;
-        for due in due_reminders(&s.series, &leads, now) {
+    let leads = db::leads(&app.db, s.series.guild).await?;
+    for due in due_reminders(&s.series, &leads, s.planned_at, now) {
+        if let Some(rid) = db::claim(
+            &app.db,
+            s.series.id,
+            due.occurrence.start,
+            due.lead_minutes,
+            0,
+            now,
+        )
+        .await?
+        {
+            let ok = send_reminder(app, http, &s, due.occurrence, due.lead_minutes, 0, rid).await;
+            db::finish(&app.db, rid, ok).await?;
+        }
+    }
+    // Personal reminders, and "starting now" by DM.
+    for (user, lead) in db::subscribers(&app.db, s.series.id).await? {
+        for due in due_reminders(&s.series, &[lead], s.planned_at, now) {
             if let Some(rid) = db::claim(
                 &app.db,
                 s.series.id,
                 due.occurrence.start,
                 due.lead_minutes,
-                0,
+                user,
                 now,
             )
             .await?
             {
                 let ok =
-                    send_reminder(app, http, &s, due.occurrence, due.lead_minutes, 0, rid).await;
+                    send_reminder(app, http, &s, due.occurrence, due.lead_minutes, user, rid).await;
                 db::finish(&app.db, rid, ok).await?;
             }
         }
-        // Personal reminders.
-        for (user, lead) in db::subscribers(&app.db, s.series.id).await? {
-            for occ in s.series.upcoming(now, 2) {
-                if occ.start - chrono::Duration::minutes(lead) <= now && now < occ.start {
-                    if let Some(rid) =
-                        db::claim(&app.db, s.series.id, occ.start, lead, user, now).await?
-                    {
-                        let ok = send_reminder(app, http, &s, occ, lead, user, rid).await;
-                        db::finish(&app.db, rid, ok).await?;
-                    }
-                }
-            }
-        }
-        // Weekly series: the scheduled event follows the next occurrence.
-        sync_event(app, http, &s, false).await;
     }
-    Ok(())
+    // Weekly series: the scheduled event follows the next occurrence.
+    sync_event(app, http, &s, false).await;
+    Ok(Next::Again(now))
 }
 
-/// Send one reminder (to the announcement channel when `user` is 0, else by DM). The nonce makes
-/// a resend after a crash a no-op on Discord's side. Returns whether it was delivered.
+/// Send one reminder (to the announcement channel when `user` is 0, else by DM), worded from
+/// the real time left. The nonce makes a resend after a crash a no-op on Discord's side.
+/// Returns whether it was delivered.
 async fn send_reminder(
     app: &App,
     http: &serenity::Http,
@@ -86,7 +131,7 @@ async fn send_reminder(
     user: u64,
     rid: i64,
 ) -> bool {
-    let (text, embed) = view::reminder(&s.series, occ, lead);
+    let (text, embed) = view::reminder(&s.series, occ, lead, app.clock.now());
     let nonce = serenity::Nonce::String(format!("ohr-{rid}"));
     if user == 0 {
         let Some(channel) =
@@ -161,7 +206,7 @@ pub async fn sync_event(app: &App, http: &serenity::Http, s: &Stored, changed: b
     let Some(next) = s.series.next(now) else {
         return;
     };
-    if !changed && s.event_start.as_deref().map(parse_ts) == Some(next.start) {
+    if !changed && s.event_start.as_deref().and_then(parse_utc) == Some(next.start) {
         return;
     }
     let guild = GuildId::new(s.series.guild);
@@ -169,9 +214,8 @@ pub async fn sync_event(app: &App, http: &serenity::Http, s: &Stored, changed: b
     let movable = s.event_id.filter(|_| {
         s.event_start
             .as_deref()
-            .map(parse_ts)
-            .map(|t| t > now)
-            .unwrap_or(false)
+            .and_then(parse_utc)
+            .is_some_and(|t| t > now)
     });
     let result = match movable {
         Some(eid) => {

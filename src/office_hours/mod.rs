@@ -5,7 +5,7 @@
 pub mod ics;
 
 use crate::quiz::schedule::parse_tz;
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Longest session, in minutes.
@@ -50,24 +50,30 @@ pub struct Occurrence {
 }
 
 impl Series {
-    fn at(&self, local: NaiveDateTime) -> DateTime<Utc> {
-        crate::quiz::schedule::local_instant(self.tz, local.date(), local.time())
+    /// The UTC instant of a local wall-clock time; `None` when it cannot be represented.
+    fn at(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+        instant(self.tz, local)
     }
 
-    /// Occurrences that have not ended at `now`, in order, at most `n`.
+    /// Occurrences that have not ended at `now`, in order, at most `n`. All arithmetic is
+    /// checked: a start near the end of chrono's range yields fewer occurrences, never a panic.
     pub fn upcoming(&self, now: DateTime<Utc>, n: usize) -> Vec<Occurrence> {
         let mut out = Vec::new();
-        if self.cancelled {
+        if self.cancelled || n == 0 {
             return out;
         }
         let mut local = self.start_local;
         // Skip whole weeks quickly.
         if self.weekly {
-            let first = self.at(local);
-            if now > first {
-                let weeks = (now - first).num_weeks() - 1;
-                if weeks > 0 {
-                    local += Duration::weeks(weeks);
+            if let Some(first) = self.at(local) {
+                if now > first {
+                    let weeks = (now - first).num_weeks() - 1;
+                    if weeks > 0 {
+                        match Duration::try_weeks(weeks).and_then(|w| local.checked_add_signed(w)) {
+                            Some(l) => local = l,
+                            None => return out,
+                        }
+                    }
                 }
             }
         }
@@ -77,8 +83,14 @@ impl Series {
                     break;
                 }
             }
-            let start = self.at(local);
-            let end = start + Duration::minutes(self.duration_minutes);
+            let Some(start) = self.at(local) else {
+                break;
+            };
+            let Some(end) = Duration::try_minutes(self.duration_minutes)
+                .and_then(|d| start.checked_add_signed(d))
+            else {
+                break;
+            };
             if end > now {
                 out.push(Occurrence { start, end });
                 if out.len() >= n {
@@ -88,7 +100,10 @@ impl Series {
             if !self.weekly {
                 break;
             }
-            local += Duration::weeks(1);
+            match local.checked_add_signed(Duration::weeks(1)) {
+                Some(l) => local = l,
+                None => break,
+            }
         }
         out
     }
@@ -97,6 +112,61 @@ impl Series {
     pub fn next(&self, now: DateTime<Utc>) -> Option<Occurrence> {
         self.upcoming(now, 1).into_iter().next()
     }
+
+    /// Why this stored session cannot be run (a start outside the years Discord and the
+    /// database can write), if so.
+    pub fn problem(&self) -> Option<String> {
+        let year = self.start_local.year();
+        if !(2000..=9999).contains(&year) {
+            return Some(format!(
+                "session #{} starts in the year {year}, outside what can be scheduled",
+                self.id
+            ));
+        }
+        if let Some(u) = self.until.filter(|u| !(2000..=9999).contains(&u.year())) {
+            return Some(format!(
+                "session #{} repeats until {u}, outside what can be scheduled",
+                self.id
+            ));
+        }
+        if self.at(self.start_local).is_none() {
+            return Some(format!(
+                "session #{} has a start that cannot be placed in {}",
+                self.id,
+                self.tz.name()
+            ));
+        }
+        None
+    }
+}
+
+/// The UTC instant of `local` in `tz` (a time skipped by DST is read with the offset before
+/// the gap, i.e. the same time "later"); `None` out of range. Never panics.
+pub fn instant(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    use chrono::Offset;
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(a, _) => Some(a.with_timezone(&Utc)),
+        LocalResult::None => {
+            let before = local
+                .checked_sub_signed(Duration::hours(3))
+                .and_then(|b| tz.from_local_datetime(&b).earliest())
+                .map(|t| t.offset().fix())
+                .unwrap_or_else(|| Utc.fix());
+            local
+                .checked_sub_offset(before)
+                .map(|n| Utc.from_utc_datetime(&n))
+        }
+    }
+}
+
+/// How far ahead sessions (and the `until` of a series) may be scheduled.
+pub const MAX_AHEAD_MONTHS: u32 = 24;
+
+/// The latest start a moderator may ask for at `now` (two years ahead).
+pub fn latest_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.checked_add_months(chrono::Months::new(MAX_AHEAD_MONTHS))
+        .unwrap_or(now)
 }
 
 /// What a moderator typed, validated.
@@ -138,6 +208,13 @@ pub fn plan(
     if first_start <= now {
         return Err(format!("{start} {} is in the past.", tz.name()));
     }
+    let latest = latest_start(now);
+    if first_start > latest {
+        return Err(format!(
+            "`{start}` is more than 2 years ahead: office hours can be scheduled up to {} (UTC).",
+            latest.format("%Y-%m-%d")
+        ));
+    }
     if !(1..=MAX_DURATION_MINUTES).contains(&duration_minutes) {
         return Err(format!(
             "The duration must be 1 to {MAX_DURATION_MINUTES} minutes (8 hours)."
@@ -153,6 +230,12 @@ pub fn plan(
                 .map_err(|_| format!("`{u}` is not a date: use YYYY-MM-DD"))?;
             if d < local.date() {
                 return Err("`until` is before the first session.".into());
+            }
+            if d > latest_start(now).date_naive() {
+                return Err(format!(
+                    "`until` {u} is more than 2 years ahead: a weekly series can run until {} at the latest.",
+                    latest_start(now).format("%Y-%m-%d")
+                ));
             }
             Some(d)
         }
@@ -207,22 +290,44 @@ pub struct Due {
     pub lead_minutes: i64,
 }
 
-/// Reminders of `series` due at `now` for the given lead times, plus "starting now". A reminder
-/// whose time passed (the bot was down) is still due as long as the session has not started;
-/// "starting now" stays due for a few minutes after the start.
-pub fn due_reminders(series: &Series, leads: &[i64], now: DateTime<Utc>) -> Vec<Due> {
+/// Reminders of `series` due at `now` for the given lead times, plus "starting now".
+///
+/// Per occurrence, at most one lead reminder is due: the one whose time passed last (the
+/// shortest lead whose time is at or before `now`), while the session has not started. So after
+/// downtime there is one catch-up, not one per missed lead. A lead whose time was already past
+/// when the session was planned (created or moved, `planned_at`) is never due: a session
+/// scheduled 2 minutes ahead gets no "in 15 minutes". "Starting now" stays due for a few
+/// minutes after the start. All arithmetic is checked.
+pub fn due_reminders(
+    series: &Series,
+    leads: &[i64],
+    planned_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Vec<Due> {
     let mut out = Vec::new();
     for occ in series.upcoming(now, 2) {
-        for &lead in leads {
-            let at = occ.start - Duration::minutes(lead);
-            if at <= now && now < occ.start {
+        if now < occ.start {
+            let best = leads
+                .iter()
+                .filter(|&&lead| lead > 0)
+                .filter_map(|&lead| {
+                    let at = Duration::try_minutes(lead)
+                        .and_then(|d| occ.start.checked_sub_signed(d))?;
+                    (at <= now && planned_at.is_none_or(|p| at >= p)).then_some(lead)
+                })
+                .min();
+            if let Some(lead) = best {
                 out.push(Due {
                     occurrence: occ,
                     lead_minutes: lead,
                 });
             }
         }
-        if occ.start <= now && now < occ.start + Duration::minutes(STARTING_NOW_GRACE_MINUTES) {
+        let grace_end = occ
+            .start
+            .checked_add_signed(Duration::minutes(STARTING_NOW_GRACE_MINUTES))
+            .unwrap_or(occ.start);
+        if occ.start <= now && now < grace_end {
             out.push(Due {
                 occurrence: occ,
                 lead_minutes: 0,
@@ -239,6 +344,36 @@ pub fn lead_text(minutes: i64) -> String {
         m if m % 1440 == 0 => format!("in {} day{}", m / 1440, if m == 1440 { "" } else { "s" }),
         m if m % 60 == 0 => format!("in {} hour{}", m / 60, if m == 60 { "" } else { "s" }),
         m => format!("in {m} minutes"),
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The real time left until `start`, in words: "in 4 minutes", "in 2 hours and 5 minutes",
+/// "in 1 day", "in 1 day and 3 hours" (rounded up to the minute, so never "in 0 minutes").
+pub fn left_text(start: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (start - now).num_seconds();
+    if secs <= 0 {
+        return "now".into();
+    }
+    let m = (secs + 59) / 60;
+    let (d, h, mi) = (m / 1440, (m % 1440) / 60, m % 60);
+    if d > 0 {
+        if h > 0 {
+            format!("in {} and {}", plural(d, "day"), plural(h, "hour"))
+        } else {
+            format!("in {}", plural(d, "day"))
+        }
+    } else if h > 0 {
+        if mi > 0 {
+            format!("in {} and {}", plural(h, "hour"), plural(mi, "minute"))
+        } else {
+            format!("in {}", plural(h, "hour"))
+        }
+    } else {
+        format!("in {}", plural(mi, "minute"))
     }
 }
 
@@ -336,22 +471,139 @@ mod tests {
         let now = utc("2026-03-10T00:00:00Z");
         let p = plan("2026-03-12 18:00", "UTC", 60, false, None, now).unwrap();
         let s = series(&p);
-        assert!(due_reminders(&s, &DEFAULT_LEADS, utc("2026-03-11T17:59:00Z")).is_empty());
-        let d = due_reminders(&s, &DEFAULT_LEADS, utc("2026-03-11T18:00:00Z"));
+        let due = |t: &str| due_reminders(&s, &DEFAULT_LEADS, Some(now), utc(t));
+        assert!(due("2026-03-11T17:59:00Z").is_empty());
+        let d = due("2026-03-11T18:00:00Z");
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].lead_minutes, 1440);
-        // Late (bot was down) but before the start: both leads are due.
+        // Late (bot was down) but before the start: one catch-up, the latest lead only.
+        let d = due("2026-03-12T17:50:00Z");
         assert_eq!(
-            due_reminders(&s, &DEFAULT_LEADS, utc("2026-03-12T17:50:00Z")).len(),
-            2
+            d.iter().map(|d| d.lead_minutes).collect::<Vec<_>>(),
+            vec![15]
         );
         // After the start: only "starting now", and only briefly.
-        let d = due_reminders(&s, &DEFAULT_LEADS, utc("2026-03-12T18:05:00Z"));
+        let d = due("2026-03-12T18:05:00Z");
         assert_eq!(
             d.iter().map(|d| d.lead_minutes).collect::<Vec<_>>(),
             vec![0]
         );
-        assert!(due_reminders(&s, &DEFAULT_LEADS, utc("2026-03-12T18:30:00Z")).is_empty());
+        assert!(due("2026-03-12T18:30:00Z").is_empty());
+    }
+
+    #[test]
+    fn leads_already_past_when_planned_are_skipped() {
+        // Scheduled 2 minutes ahead: neither "in 1 day" nor "in 15 minutes", only "starting now".
+        let planned = utc("2026-03-12T17:58:00Z");
+        let p = plan("2026-03-12 18:00", "UTC", 60, false, None, planned).unwrap();
+        let s = series(&p);
+        for t in ["2026-03-12T17:58:00Z", "2026-03-12T17:59:30Z"] {
+            assert!(
+                due_reminders(&s, &DEFAULT_LEADS, Some(planned), utc(t)).is_empty(),
+                "{t}"
+            );
+        }
+        let d = due_reminders(
+            &s,
+            &DEFAULT_LEADS,
+            Some(planned),
+            utc("2026-03-12T18:00:00Z"),
+        );
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].lead_minutes, 0);
+        // Planned 3 hours ahead: the 15-minute lead is still due, the day one is not.
+        let planned = utc("2026-03-12T15:00:00Z");
+        let d = due_reminders(
+            &s,
+            &DEFAULT_LEADS,
+            Some(planned),
+            utc("2026-03-12T17:45:00Z"),
+        );
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].lead_minutes, 15);
+        assert!(due_reminders(
+            &s,
+            &DEFAULT_LEADS,
+            Some(planned),
+            utc("2026-03-12T15:30:00Z")
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn time_left_in_words() {
+        let s = utc("2026-03-12T18:00:00Z");
+        assert_eq!(left_text(s, utc("2026-03-12T17:56:00Z")), "in 4 minutes");
+        assert_eq!(left_text(s, utc("2026-03-12T17:59:10Z")), "in 1 minute");
+        assert_eq!(left_text(s, utc("2026-03-12T17:45:00Z")), "in 15 minutes");
+        assert_eq!(
+            left_text(s, utc("2026-03-12T15:55:00Z")),
+            "in 2 hours and 5 minutes"
+        );
+        assert_eq!(left_text(s, utc("2026-03-11T18:00:00Z")), "in 1 day");
+        assert_eq!(
+            left_text(s, utc("2026-03-10T15:00:00Z")),
+            "in 2 days and 3 hours"
+        );
+        assert_eq!(left_text(s, s), "now");
+    }
+
+    #[test]
+    fn schedules_are_bounded_to_two_years() {
+        let now = utc("2026-03-10T00:00:00Z");
+        let e = plan("+262142-01-01 10:00", "UTC", 60, true, None, now).unwrap_err();
+        assert!(e.contains("more than 2 years ahead"), "{e}");
+        let e = plan("2028-03-11 10:00", "UTC", 60, false, None, now).unwrap_err();
+        assert!(e.contains("more than 2 years ahead"), "{e}");
+        assert!(plan("2028-03-09 10:00", "UTC", 60, false, None, now).is_ok());
+        let e = plan(
+            "2026-03-20 10:00",
+            "UTC",
+            60,
+            true,
+            Some("+262142-12-31"),
+            now,
+        )
+        .unwrap_err();
+        assert!(e.contains("2 years"), "{e}");
+        let e = plan("2026-03-20 10:00", "UTC", 60, true, Some("2030-01-01"), now).unwrap_err();
+        assert!(e.contains("2 years"), "{e}");
+        assert!(plan("2026-03-20 10:00", "UTC", 60, true, Some("2028-03-01"), now).is_ok());
+    }
+
+    #[test]
+    fn occurrences_near_the_end_of_time_do_not_panic() {
+        // A stored row from before the bounds: weekly from the year 262142 (chrono's limit is
+        // 262143). Reading it must not panic; it is reported as a problem.
+        let mut s = series(
+            &plan(
+                "2026-03-20 10:00",
+                "Europe/Berlin",
+                60,
+                true,
+                None,
+                utc("2026-03-10T00:00:00Z"),
+            )
+            .unwrap(),
+        );
+        s.start_local =
+            NaiveDateTime::parse_from_str("+262142-12-20T10:00", "%Y-%m-%dT%H:%M").unwrap();
+        for now in [
+            utc("2026-03-10T00:00:00Z"),
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::<Utc>::MIN_UTC,
+        ] {
+            let _ = s.upcoming(now, 5);
+            let _ = due_reminders(&s, &[1440, 15, i64::MAX / 2], None, now);
+        }
+        assert!(s.problem().unwrap().contains("262142"));
+        s.start_local = NaiveDateTime::MAX;
+        let _ = s.upcoming(utc("2026-03-10T00:00:00Z"), 5);
+        s.start_local = NaiveDateTime::MIN;
+        let _ = s.upcoming(utc("2026-03-10T00:00:00Z"), 5);
+        let _ = s.upcoming(DateTime::<Utc>::MAX_UTC, 5);
+        s.duration_minutes = i64::MAX;
+        let _ = s.upcoming(utc("2026-03-10T00:00:00Z"), 5);
     }
 
     #[test]

@@ -172,12 +172,17 @@ pub async fn start_due(app: &App, now: DateTime<Utc>) -> Result<Vec<db::Quiz>> {
 /// What happened to an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerOutcome {
-    Recorded { closes_at: DateTime<Utc> },
+    /// Stored; `picked` is what the member chose, as text ("You picked: …").
+    Recorded {
+        closes_at: DateTime<Utc>,
+        picked: String,
+    },
     AlreadyAnswered,
 }
 
 /// Record a member's answer to an open daily quiz. Errors (as [`UserError`]) when the quiz is
-/// closed or unknown.
+/// closed or unknown, belongs to another guild, or the answer does not fit its question
+/// (nothing is stored then).
 pub async fn answer(
     app: &App,
     quiz_id: i64,
@@ -189,6 +194,13 @@ pub async fn answer(
     let quiz = db::get_quiz(&app.db, quiz_id)
         .await?
         .ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?;
+    if quiz.guild != guild {
+        return Err(UserError::Invalid(
+            "Could not read that answer: this quiz belongs to another server. Nothing was saved."
+                .into(),
+        )
+        .into());
+    }
     if quiz.status == "closed" || now >= quiz.closes_at {
         return Err(UserError::Invalid(
             "This quiz is closed; answers are no longer accepted.".into(),
@@ -196,10 +208,13 @@ pub async fn answer(
         .into());
     }
     let q = question(&app.course, &quiz.question_id)?;
+    a.check_against(q)
+        .map_err(|e| UserError::Invalid(e.user_message()))?;
     let correct = grade(q, a);
     if db::record_answer(&app.db, quiz_id, guild, user, &a.encode(), correct, now).await? {
         Ok(AnswerOutcome::Recorded {
             closes_at: quiz.closes_at,
+            picked: a.describe(q),
         })
     } else {
         Ok(AnswerOutcome::AlreadyAnswered)

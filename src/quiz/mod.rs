@@ -5,6 +5,7 @@ pub mod answer;
 pub mod daily;
 pub mod pool;
 pub mod practice;
+pub mod present;
 pub mod schedule;
 pub mod scoring;
 pub mod stats;

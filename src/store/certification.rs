@@ -1,6 +1,6 @@
 //! exams, exam_answers, capstones, certificates.
 
-use super::time::{parse_ts, ts};
+use super::time::{row_ts, row_ts_opt, ts};
 use super::{from_db, to_db};
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
@@ -20,16 +20,18 @@ pub struct Exam {
     pub percent: Option<f64>,
     pub passed: Option<bool>,
     pub graded_at: Option<DateTime<Utc>>,
+    /// Choices are shuffled (every exam started since migration 0005).
+    pub shuffled: bool,
 }
 
 macro_rules! exam_cols {
     () => {
-        "id, guild_id, user_id, cert_id, questions, started_at, deadline, status, correct, percent, passed, graded_at"
+        "id, guild_id, user_id, cert_id, questions, started_at, deadline, status, correct, percent, passed, graded_at, shuffled"
     };
 }
 
-fn exam(r: &SqliteRow) -> Exam {
-    Exam {
+fn exam(r: &SqliteRow) -> sqlx::Result<Exam> {
+    Ok(Exam {
         id: r.get(0),
         guild: from_db(r.get(1)),
         user: from_db(r.get(2)),
@@ -40,14 +42,15 @@ fn exam(r: &SqliteRow) -> Exam {
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect(),
-        started_at: parse_ts(&r.get::<String, _>(5)),
-        deadline: parse_ts(&r.get::<String, _>(6)),
+        started_at: row_ts(r, "exams", 5)?,
+        deadline: row_ts(r, "exams", 6)?,
         open: r.get::<String, _>(7) == "open",
         correct: r.get(8),
         percent: r.get(9),
         passed: r.get::<Option<i64>, _>(10).map(|p| p != 0),
-        graded_at: r.get::<Option<String>, _>(11).map(|s| parse_ts(&s)),
-    }
+        graded_at: row_ts_opt(r, "exams", 11)?,
+        shuffled: r.get::<i64, _>(12) != 0,
+    })
 }
 
 /// Start an exam; `None` when the member already has one in progress.
@@ -61,8 +64,8 @@ pub async fn start_exam(
     deadline: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
     let r = sqlx::query(
-        "INSERT INTO exams (guild_id, user_id, cert_id, questions, started_at, deadline, status)
-         VALUES (?, ?, ?, ?, ?, ?, 'open') ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO exams (guild_id, user_id, cert_id, questions, started_at, deadline, status, shuffled)
+         VALUES (?, ?, ?, ?, ?, ?, 'open', 1) ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(to_db(guild))
     .bind(to_db(user))
@@ -80,7 +83,7 @@ pub async fn get_exam(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Exam>> 
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    Ok(r.as_ref().map(exam))
+    r.as_ref().map(exam).transpose()
 }
 
 pub async fn open_exam(pool: &SqlitePool, guild: u64, user: u64) -> sqlx::Result<Option<Exam>> {
@@ -93,7 +96,21 @@ pub async fn open_exam(pool: &SqlitePool, guild: u64, user: u64) -> sqlx::Result
     .bind(to_db(user))
     .fetch_optional(pool)
     .await?;
-    Ok(r.as_ref().map(exam))
+    r.as_ref().map(exam).transpose()
+}
+
+/// The member's most recent exam in a guild (open or graded); `None` when they never took one.
+pub async fn latest_exam(pool: &SqlitePool, guild: u64, user: u64) -> sqlx::Result<Option<Exam>> {
+    let r = sqlx::query(concat!(
+        "SELECT ",
+        exam_cols!(),
+        " FROM exams WHERE guild_id = ? AND user_id = ? ORDER BY started_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(to_db(guild))
+    .bind(to_db(user))
+    .fetch_optional(pool)
+    .await?;
+    r.as_ref().map(exam).transpose()
 }
 
 pub async fn overdue_exams(pool: &SqlitePool, now: DateTime<Utc>) -> sqlx::Result<Vec<Exam>> {
@@ -105,7 +122,7 @@ pub async fn overdue_exams(pool: &SqlitePool, now: DateTime<Utc>) -> sqlx::Resul
     .bind(ts(now))
     .fetch_all(pool)
     .await?;
-    Ok(rows.iter().map(exam).collect())
+    rows.iter().map(exam).collect()
 }
 
 /// The member's latest graded exam for a certificate (for the retake cooldown).
@@ -121,7 +138,7 @@ pub async fn last_graded(
         .bind(cert)
         .fetch_optional(pool)
         .await?;
-    Ok(r.as_ref().map(exam))
+    r.as_ref().map(exam).transpose()
 }
 
 /// Record an answer at `position`; false when that position was already answered.
@@ -225,8 +242,8 @@ macro_rules! cap_cols {
     };
 }
 
-fn capstone(r: &SqliteRow) -> Capstone {
-    Capstone {
+fn capstone(r: &SqliteRow) -> sqlx::Result<Capstone> {
+    Ok(Capstone {
         id: r.get(0),
         guild: from_db(r.get(1)),
         user: from_db(r.get(2)),
@@ -234,9 +251,9 @@ fn capstone(r: &SqliteRow) -> Capstone {
         path_id: r.get(4),
         link: r.get(5),
         status: r.get(6),
-        submitted_at: parse_ts(&r.get::<String, _>(7)),
+        submitted_at: row_ts(r, "capstones", 7)?,
         feedback: r.get(8),
-    }
+    })
 }
 
 /// Submit a capstone; `None` when one is already awaiting review for that certificate.
@@ -273,7 +290,7 @@ pub async fn pending_capstones(pool: &SqlitePool, guild: u64) -> sqlx::Result<Ve
     .bind(to_db(guild))
     .fetch_all(pool)
     .await?;
-    Ok(rows.iter().map(capstone).collect())
+    rows.iter().map(capstone).collect()
 }
 
 pub async fn get_capstone(
@@ -290,7 +307,7 @@ pub async fn get_capstone(
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    Ok(r.as_ref().map(capstone))
+    r.as_ref().map(capstone).transpose()
 }
 
 /// Approve or reject a pending capstone; false when it was not pending.
@@ -423,6 +440,19 @@ pub async fn unannounced(pool: &SqlitePool) -> sqlx::Result<Vec<Certificate>> {
     Ok(rows.iter().map(certificate).collect())
 }
 
+/// One certificate by its row id (revoked ones too).
+pub async fn certificate_by_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Certificate>> {
+    let r = sqlx::query(concat!(
+        "SELECT ",
+        cert_cols!(),
+        " FROM certificates WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.as_ref().map(certificate))
+}
+
 pub async fn mark_announced(pool: &SqlitePool, id: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE certificates SET announced = 1 WHERE id = ?")
         .bind(id)
@@ -439,15 +469,43 @@ pub async fn revoke(
     reason: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE guild_id = ? AND user_id = ? AND cert_id = ? AND revoked_at IS NULL")
+    let mut tx = pool.begin().await?;
+    let r = sqlx::query("UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE guild_id = ? AND user_id = ? AND cert_id = ? AND revoked_at IS NULL RETURNING id")
         .bind(ts(now))
         .bind(reason)
         .bind(to_db(guild))
         .bind(to_db(user))
         .bind(cert)
-        .execute(pool)
+        .fetch_optional(&mut *tx)
         .await?;
-    Ok(r.rows_affected() == 1)
+    let Some(r) = r else {
+        return Ok(false);
+    };
+    let id: i64 = r.get(0);
+    // The certificate's role goes too: a job row (src/jobs/certification.rs), retried on
+    // transient errors, committed with the revocation.
+    let role =
+        sqlx::query("SELECT role_id FROM cert_roles WHERE guild_id = ? AND certification = ?")
+            .bind(to_db(guild))
+            .bind(cert)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(role) = role {
+        let payload = serde_json::json!({
+            "guild": guild, "user": user, "role": from_db(role.get(0)), "cert": id,
+            "reason": "certificate revoked",
+        });
+        crate::jobs::rows::enqueue(
+            &mut *tx,
+            "role_remove",
+            &format!("revoke:{id}"),
+            &payload,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Guild options for certification: (exam cooldown minutes, remove the previous level's role).

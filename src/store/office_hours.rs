@@ -15,36 +15,60 @@ pub struct Stored {
     pub event_start: Option<String>,
     pub announce_channel: Option<u64>,
     pub announce_message: Option<u64>,
+    /// When the session was created or last moved (reminders due before that are skipped).
+    pub planned_at: Option<DateTime<Utc>>,
+    /// Why the stored row cannot be used (unreadable start or timezone), if so.
+    pub problem: Option<String>,
 }
 
 macro_rules! cols {
     () => {
-        "id, guild_id, topic, host_id, start_local, timezone, duration_minutes, weekly, until_date, channel_id, status, event_id, event_start, announce_channel_id, announce_message_id, channel_stage"
+        "id, guild_id, topic, host_id, start_local, timezone, duration_minutes, weekly, until_date, channel_id, status, event_id, event_start, announce_channel_id, announce_message_id, channel_stage, COALESCE(planned_at, created_at)"
     };
 }
 
 fn row(r: &SqliteRow) -> Stored {
-    let tz = crate::quiz::schedule::parse_tz(&r.get::<String, _>(5)).unwrap_or(chrono_tz::UTC);
+    let mut problems = Vec::new();
+    let id: i64 = r.get(0);
+    let tz_text = r.get::<String, _>(5);
+    let tz = crate::quiz::schedule::parse_tz(&tz_text).unwrap_or_else(|_| {
+        problems.push(format!("session #{id}: unknown timezone `{tz_text}`"));
+        chrono_tz::UTC
+    });
+    let start_text = r.get::<String, _>(4);
+    let start_local =
+        NaiveDateTime::parse_from_str(&start_text, "%Y-%m-%dT%H:%M").unwrap_or_else(|_| {
+            problems.push(format!("session #{id}: unreadable start `{start_text}`"));
+            NaiveDateTime::default()
+        });
+    let series = Series {
+        id,
+        guild: from_db(r.get(1)),
+        topic: r.get(2),
+        host: r.get::<Option<i64>, _>(3).map(from_db),
+        start_local,
+        tz,
+        duration_minutes: r.get(6),
+        weekly: r.get::<i64, _>(7) != 0,
+        until: r.get::<Option<String>, _>(8).and_then(|s| parse_date(&s)),
+        channel: r.get::<Option<i64>, _>(9).map(from_db),
+        cancelled: r.get::<String, _>(10) == "cancelled",
+        channel_stage: r.get::<i64, _>(15) != 0,
+    };
+    if problems.is_empty() {
+        problems.extend(series.problem());
+    }
     Stored {
-        series: Series {
-            id: r.get(0),
-            guild: from_db(r.get(1)),
-            topic: r.get(2),
-            host: r.get::<Option<i64>, _>(3).map(from_db),
-            start_local: NaiveDateTime::parse_from_str(&r.get::<String, _>(4), "%Y-%m-%dT%H:%M")
-                .unwrap_or_default(),
-            tz,
-            duration_minutes: r.get(6),
-            weekly: r.get::<i64, _>(7) != 0,
-            until: r.get::<Option<String>, _>(8).and_then(|s| parse_date(&s)),
-            channel: r.get::<Option<i64>, _>(9).map(from_db),
-            cancelled: r.get::<String, _>(10) == "cancelled",
-            channel_stage: r.get::<i64, _>(15) != 0,
-        },
+        series,
         event_id: r.get::<Option<i64>, _>(11).map(from_db),
         event_start: r.get(12),
         announce_channel: r.get::<Option<i64>, _>(13).map(from_db),
         announce_message: r.get::<Option<i64>, _>(14).map(from_db),
+        planned_at: r
+            .get::<Option<String>, _>(16)
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc)),
+        problem: (!problems.is_empty()).then(|| problems.join("; ")),
     }
 }
 
@@ -66,8 +90,8 @@ pub struct New<'a> {
 pub async fn create(pool: &SqlitePool, n: New<'_>) -> sqlx::Result<i64> {
     let r = sqlx::query(
         "INSERT INTO office_hours (guild_id, topic, host_id, start_local, timezone, duration_minutes, weekly,
-             until_date, channel_id, channel_stage, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             until_date, channel_id, channel_stage, created_by, created_at, planned_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(to_db(n.guild))
     .bind(n.topic)
@@ -80,6 +104,7 @@ pub async fn create(pool: &SqlitePool, n: New<'_>) -> sqlx::Result<i64> {
     .bind(n.channel.map(to_db))
     .bind(n.channel_stage as i64)
     .bind(to_db(n.created_by))
+    .bind(ts(n.now))
     .bind(ts(n.now))
     .fetch_one(pool)
     .await?;
@@ -118,6 +143,37 @@ pub async fn get(pool: &SqlitePool, guild: u64, id: i64) -> sqlx::Result<Option<
     .fetch_optional(pool)
     .await?;
     Ok(r.as_ref().map(row))
+}
+
+/// A session of any guild, by id (the job runner).
+pub async fn get_any(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Stored>> {
+    let r = sqlx::query(concat!(
+        "SELECT ",
+        cols!(),
+        " FROM office_hours WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.as_ref().map(row))
+}
+
+/// Ids of every active session (the job runner enqueues one row per session).
+pub async fn active_ids(pool: &SqlitePool) -> sqlx::Result<Vec<i64>> {
+    let rows = sqlx::query("SELECT id FROM office_hours WHERE status = 'active' ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The session was moved: reminders whose time is already past are skipped.
+pub async fn set_planned(pool: &SqlitePool, id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE office_hours SET planned_at = ? WHERE id = ?")
+        .bind(ts(now))
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Active sessions of a guild.
@@ -257,15 +313,19 @@ pub async fn claim(
     Ok(r.map(|r| r.get(0)))
 }
 
-/// Reminders claimed but not confirmed sent (the bot stopped in between): (row id, series id,
-/// occurrence, lead, user).
-pub async fn unfinished(pool: &SqlitePool) -> sqlx::Result<Vec<(i64, i64, String, i64, u64)>> {
-    let rows = sqlx::query("SELECT id, office_hours_id, occurrence, lead_minutes, user_id FROM office_hours_reminders WHERE state = 'claimed'")
+/// Reminders of one session claimed but not confirmed sent (the bot stopped in between):
+/// (row id, occurrence, lead, user).
+pub async fn unfinished_of(
+    pool: &SqlitePool,
+    id: i64,
+) -> sqlx::Result<Vec<(i64, String, i64, u64)>> {
+    let rows = sqlx::query("SELECT id, occurrence, lead_minutes, user_id FROM office_hours_reminders WHERE office_hours_id = ? AND state = 'claimed'")
+        .bind(id)
         .fetch_all(pool)
         .await?;
     Ok(rows
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), from_db(r.get(4))))
+        .map(|r| (r.get(0), r.get(1), r.get(2), from_db(r.get(3))))
         .collect())
 }
 

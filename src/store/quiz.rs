@@ -1,6 +1,6 @@
 //! quiz_schedules, quizzes, quiz_answers, member_streaks.
 
-use super::time::{date, parse_date, parse_ts, ts};
+use super::time::{date, parse_date, row_date, row_ts, ts};
 use super::{from_db, to_db};
 use crate::quiz::scoring::Streak;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -41,8 +41,8 @@ macro_rules! schedule_cols {
     };
 }
 
-fn schedule(r: &SqliteRow) -> Schedule {
-    Schedule {
+fn schedule(r: &SqliteRow) -> sqlx::Result<Schedule> {
+    Ok(Schedule {
         id: r.get(0),
         guild: from_db(r.get(1)),
         channel: from_db(r.get(2)),
@@ -56,10 +56,10 @@ fn schedule(r: &SqliteRow) -> Schedule {
             .map(String::from)
             .collect(),
         window_minutes: r.get(7),
-        next_run_at: parse_ts(&r.get::<String, _>(8)),
+        next_run_at: row_ts(r, "quiz_schedules", 8)?,
         cycle: r.get(9),
         seed: r.get(10),
-    }
+    })
 }
 
 /// Create the schedule of a channel, or replace it (one schedule per channel).
@@ -109,7 +109,7 @@ pub async fn schedules_of(pool: &SqlitePool, guild: u64) -> sqlx::Result<Vec<Sch
         " FROM quiz_schedules WHERE guild_id = ? ORDER BY next_run_at"
     );
     let rows = sqlx::query(q).bind(to_db(guild)).fetch_all(pool).await?;
-    Ok(rows.iter().map(schedule).collect())
+    rows.iter().map(schedule).collect()
 }
 
 pub async fn due_schedules(pool: &SqlitePool, now: DateTime<Utc>) -> sqlx::Result<Vec<Schedule>> {
@@ -119,7 +119,7 @@ pub async fn due_schedules(pool: &SqlitePool, now: DateTime<Utc>) -> sqlx::Resul
         " FROM quiz_schedules WHERE next_run_at <= ? ORDER BY next_run_at"
     );
     let rows = sqlx::query(q).bind(ts(now)).fetch_all(pool).await?;
-    Ok(rows.iter().map(schedule).collect())
+    rows.iter().map(schedule).collect()
 }
 
 pub async fn get_schedule<'e, E: Executor<'e, Database = Sqlite>>(
@@ -132,7 +132,7 @@ pub async fn get_schedule<'e, E: Executor<'e, Database = Sqlite>>(
         " FROM quiz_schedules WHERE id = ?"
     );
     let r = sqlx::query(q).bind(id).fetch_optional(ex).await?;
-    Ok(r.as_ref().map(schedule))
+    r.as_ref().map(schedule).transpose()
 }
 
 pub async fn advance_schedule<'e, E: Executor<'e, Database = Sqlite>>(
@@ -166,16 +166,18 @@ pub struct Quiz {
     pub message_id: Option<u64>,
     pub status: String,
     pub revealed: bool,
+    /// Choices are shuffled for this quiz (every quiz created since migration 0005).
+    pub shuffled: bool,
 }
 
 macro_rules! quiz_cols {
     () => {
-        "id, schedule_id, guild_id, channel_id, question_id, module_id, path_id, quiz_date, cycle, posted_at, closes_at, message_id, status, revealed"
+        "id, schedule_id, guild_id, channel_id, question_id, module_id, path_id, quiz_date, cycle, posted_at, closes_at, message_id, status, revealed, shuffled"
     };
 }
 
-fn quiz(r: &SqliteRow) -> Quiz {
-    Quiz {
+fn quiz(r: &SqliteRow) -> sqlx::Result<Quiz> {
+    Ok(Quiz {
         id: r.get(0),
         schedule_id: r.get(1),
         guild: from_db(r.get(2)),
@@ -183,14 +185,15 @@ fn quiz(r: &SqliteRow) -> Quiz {
         question_id: r.get(4),
         module_id: r.get(5),
         path_id: r.get(6),
-        quiz_date: parse_date(&r.get::<String, _>(7)).unwrap_or_default(),
+        quiz_date: row_date(r, "quizzes", 7)?,
         cycle: r.get(8),
-        posted_at: parse_ts(&r.get::<String, _>(9)),
-        closes_at: parse_ts(&r.get::<String, _>(10)),
+        posted_at: row_ts(r, "quizzes", 9)?,
+        closes_at: row_ts(r, "quizzes", 10)?,
         message_id: r.get::<Option<i64>, _>(11).map(from_db),
         status: r.get(12),
         revealed: r.get::<i64, _>(13) != 0,
-    }
+        shuffled: r.get::<i64, _>(14) != 0,
+    })
 }
 
 pub struct NewQuiz<'a> {
@@ -214,8 +217,8 @@ pub async fn create_quiz<'e, E: Executor<'e, Database = Sqlite>>(
 ) -> sqlx::Result<Option<i64>> {
     let r = sqlx::query(
         "INSERT INTO quizzes (schedule_id, guild_id, channel_id, question_id, module_id, path_id,
-             quiz_date, cycle, posted_at, closes_at, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'posting')
+             quiz_date, cycle, posted_at, closes_at, status, shuffled)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'posting', 1)
          ON CONFLICT(channel_id, quiz_date) DO NOTHING RETURNING id",
     )
     .bind(q.schedule_id)
@@ -278,7 +281,7 @@ pub async fn get_quiz<'e, E: Executor<'e, Database = Sqlite>>(
 ) -> sqlx::Result<Option<Quiz>> {
     let q = concat!("SELECT ", quiz_cols!(), " FROM quizzes WHERE id = ?");
     let r = sqlx::query(q).bind(id).fetch_optional(ex).await?;
-    Ok(r.as_ref().map(quiz))
+    r.as_ref().map(quiz).transpose()
 }
 
 /// Quizzes created but not yet accepted by Discord (the bot stopped in between).
@@ -288,12 +291,12 @@ pub async fn quizzes_to_post(pool: &SqlitePool) -> sqlx::Result<Vec<Quiz>> {
         quiz_cols!(),
         " FROM quizzes WHERE status = 'posting' ORDER BY id"
     );
-    Ok(sqlx::query(q)
+    sqlx::query(q)
         .fetch_all(pool)
         .await?
         .iter()
         .map(quiz)
-        .collect())
+        .collect()
 }
 
 /// Open quizzes whose window has ended.
@@ -303,24 +306,24 @@ pub async fn quizzes_to_close(pool: &SqlitePool, now: DateTime<Utc>) -> sqlx::Re
         quiz_cols!(),
         " FROM quizzes WHERE status = 'open' AND closes_at <= ? ORDER BY closes_at"
     );
-    Ok(sqlx::query(q)
+    sqlx::query(q)
         .bind(ts(now))
         .fetch_all(pool)
         .await?
         .iter()
         .map(quiz)
-        .collect())
+        .collect()
 }
 
 /// Closed quizzes whose message still shows the question.
 pub async fn quizzes_to_reveal(pool: &SqlitePool) -> sqlx::Result<Vec<Quiz>> {
     let q = concat!("SELECT ", quiz_cols!(), " FROM quizzes WHERE status = 'closed' AND revealed = 0 AND message_id IS NOT NULL ORDER BY id");
-    Ok(sqlx::query(q)
+    sqlx::query(q)
         .fetch_all(pool)
         .await?
         .iter()
         .map(quiz)
-        .collect())
+        .collect()
 }
 
 /// Move an open quiz to closed; false when it was not open (someone else closed it).
@@ -529,6 +532,26 @@ pub async fn question_stats(
         .collect())
 }
 
+/// Wrong answers of closed quizzes per question: (question id, stored answer, how many).
+pub async fn wrong_answers(
+    pool: &SqlitePool,
+    guild: u64,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT q.question_id, a.answer, COUNT(*)
+         FROM quizzes q JOIN quiz_answers a ON a.quiz_id = q.id
+         WHERE q.guild_id = ? AND q.status = 'closed' AND a.correct = 0
+         GROUP BY q.question_id, a.answer",
+    )
+    .bind(to_db(guild))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
+}
+
 /// One answer with its quiz, for exports.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ExportedAnswer {
@@ -540,7 +563,11 @@ pub struct ExportedAnswer {
     pub question_id: String,
     pub module_id: String,
     pub path_id: String,
+    /// Stored form: `c:<canonical choice index>`, `b:true`, `t:<typed>`, `m:<canonical matches>`.
     pub answer: String,
+    /// The answer as text (the choice's text, never a letter); filled by the export from the
+    /// course, empty when the question left it.
+    pub answer_text: String,
     pub correct: bool,
     pub points: i64,
     pub answered_at: String,
@@ -573,6 +600,7 @@ pub async fn export_answers(
             module_id: r.get(6),
             path_id: r.get(7),
             answer: r.get(8),
+            answer_text: String::new(),
             correct: r.get::<i64, _>(9) != 0,
             points: r.get(10),
             answered_at: r.get(11),

@@ -16,6 +16,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 pub const APP_ID: u64 = 1_000_000_000_000_000_001;
 pub const GUILD_ID: u64 = 2_000_000_000_000_000_001;
 pub const CHANNEL_ID: u64 = 3_000_000_000_000_000_001;
+/// The fake guild's owner: the `admin()` member of the test files.
+pub const OWNER_ID: u64 = 4_000_000_000_000_000_100;
 /// Every permission bit (what an owner/admin has).
 pub const ALL_PERMS: u64 = 2_199_023_255_551;
 /// View channel + send messages + use application commands: an ordinary member.
@@ -53,6 +55,9 @@ struct State {
     resumes: u32,
     /// Custom per-route answers: (method, path suffix) → (status, body).
     overrides: Vec<(String, String, u16, Value)>,
+    /// Like `overrides`, for a limited number of requests: (method, path suffix, status, body,
+    /// requests left). Checked first.
+    limited: Vec<(String, String, u16, Value, u32)>,
     schema_failures: Vec<String>,
     /// Messages created with `enforce_nonce`, by nonce: Discord returns the same message for a
     /// repeated nonce instead of creating a second one.
@@ -169,6 +174,36 @@ impl FakeDiscord {
             .unwrap()
             .overrides
             .push((method.into(), suffix.into(), status, body));
+    }
+
+    /// Answer the next `times` `method` requests whose path ends with `suffix` with `status`
+    /// and `body` (e.g. a 502 twice), then as before.
+    pub fn respond_with_times(
+        &self,
+        method: &str,
+        suffix: &str,
+        status: u16,
+        body: Value,
+        times: u32,
+    ) {
+        self.state.lock().unwrap().limited.push((
+            method.into(),
+            suffix.into(),
+            status,
+            body,
+            times,
+        ));
+    }
+
+    /// Requests so far matching `pred`.
+    pub fn count(&self, pred: impl Fn(&Request) -> bool) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|r| pred(r))
+            .count()
     }
 
     /// Wait until a request matching `pred` arrives (also one already recorded after index
@@ -539,12 +574,24 @@ async fn serve_http(
             state.lock().unwrap().schema_failures.push(err);
         }
         let over = {
-            let s = state.lock().unwrap();
-            s.overrides
-                .iter()
-                .rev()
-                .find(|(m, suf, _, _)| *m == method && path.ends_with(suf.as_str()))
-                .map(|(_, _, st, b)| (*st, b.clone()))
+            let mut s = state.lock().unwrap();
+            let limited = s
+                .limited
+                .iter_mut()
+                .find(|(m, suf, _, _, left)| {
+                    *left > 0 && *m == method && path.ends_with(suf.as_str())
+                })
+                .map(|(_, _, st, b, left)| {
+                    *left -= 1;
+                    (*st, b.clone())
+                });
+            limited.or_else(|| {
+                s.overrides
+                    .iter()
+                    .rev()
+                    .find(|(m, suf, _, _)| *m == method && path.ends_with(suf.as_str()))
+                    .map(|(_, _, st, b)| (*st, b.clone()))
+            })
         };
         let nonce =
             (method == "POST" && path.ends_with("/messages") && json["enforce_nonce"] == true)
@@ -665,6 +712,9 @@ fn route(
             Some(scheduled_event(eid.parse().unwrap_or(0), g, json)),
         ),
         ("DELETE", ["guilds", _, "scheduled-events", _]) => (204, None),
+        // The guild's roles: only @everyone unless a test answers with its own (respond_with).
+        ("GET", ["guilds", g, "roles"]) => (200, Some(json!([role_json(g, g, 0, 0)]))),
+        ("GET", ["guilds", g]) => (200, Some(guild_json(g))),
         ("GET", ["oauth2", "applications", "@me"]) => (
             200,
             Some(
@@ -680,6 +730,33 @@ fn route(
             ),
         ),
     }
+}
+
+/// A role object: `id`, in `guild`, at `position`, with permission bits `permissions`.
+pub fn role_json(id: &str, guild: &str, position: u16, permissions: u64) -> Value {
+    json!({"id": id, "guild_id": guild, "name": if id == guild { "@everyone" } else { "role" },
+           "color": 0, "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+           "hoist": false, "icon": null, "unicode_emoji": null, "position": position,
+           "permissions": permissions.to_string(), "managed": false, "mentionable": false, "flags": 0})
+}
+
+/// The fake guild as `GET /guilds/{id}` returns it, owned by [`OWNER_ID`].
+pub fn guild_json(id: &str) -> Value {
+    json!({
+        "id": id, "name": "Course", "icon": null, "icon_hash": null, "splash": null,
+        "discovery_splash": null, "owner_id": OWNER_ID.to_string(), "region": null,
+        "afk_channel_id": null, "afk_timeout": 300, "widget_enabled": false,
+        "widget_channel_id": null, "verification_level": 0, "default_message_notifications": 0,
+        "explicit_content_filter": 0, "roles": [role_json(id, id, 0, 0)], "emojis": [],
+        "features": [], "mfa_level": 0, "application_id": null, "system_channel_id": null,
+        "system_channel_flags": 0, "rules_channel_id": null, "max_presences": null,
+        "max_members": 500000, "vanity_url_code": null, "description": null, "banner": null,
+        "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "en-US",
+        "public_updates_channel_id": null, "max_video_channel_users": 25,
+        "approximate_member_count": null, "approximate_presence_count": null,
+        "nsfw_level": 0, "stickers": [], "premium_progress_bar_enabled": false,
+        "safety_alerts_channel_id": null
+    })
 }
 
 fn scheduled_event(id: u64, guild: &str, body: &Value) -> Value {

@@ -171,6 +171,20 @@ impl TestBot {
         Self::launch(fake, dir, clock, content).await
     }
 
+    /// Wait until the job runner has completed `n` more ticks than now (at most 20 s), so that
+    /// a test can assert that something did *not* happen after the clock moved.
+    pub async fn wait_ticks(&self, n: i64) {
+        let start = coursebot::jobs::ticks(&self.app.db).await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        while coursebot::jobs::ticks(&self.app.db).await < start + n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the job runner did not complete {n} tick(s) within 20 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// Fails the test if any request body broke Discord's schema.
     pub fn assert_schema_ok(&self) {
         let f = self.fake.schema_failures();

@@ -2,7 +2,7 @@
 
 use super::fake_discord::{FakeDiscord, Member, Request, Sent};
 use coursebot::content::{AnswerKey, Question};
-use coursebot::quiz::answer::matching_display_order;
+use coursebot::quiz::present::{Order, Presentation};
 use serde_json::{json, Value};
 
 /// The custom_ids (and select values) of a posted message's components.
@@ -16,8 +16,64 @@ pub fn component_ids(msg: &Value) -> Vec<String> {
         .collect()
 }
 
+/// How `q` is shown in the presentation that custom id prefix `prefix` (`qz:<quiz>`,
+/// `pr:<session>:<pos>`, `xm:<exam>:<pos>`) belongs to.
+pub fn shown_order(prefix: &str, q: &Question) -> Order {
+    Presentation::from_custom_id(prefix)
+        .unwrap_or_else(|| panic!("`{prefix}` is not a quiz, practice or exam prefix"))
+        .order(q)
+}
+
+/// The component code of `q`'s right (or a wrong) answer as shown under `prefix`, for
+/// multiple-choice (`c<displayed position>`) and true/false (`b1`/`b0`) questions.
+pub fn choice_code(prefix: &str, q: &Question, right: bool) -> String {
+    match &q.key {
+        AnswerKey::MultipleChoice { answer, choices } => {
+            let i = if right {
+                *answer
+            } else {
+                (answer + 1) % choices.len()
+            };
+            format!("c{}", shown_order(prefix, q).position_of(i).unwrap())
+        }
+        AnswerKey::TrueFalse(b) => format!("b{}", (if right { *b } else { !*b }) as u8),
+        _ => panic!("{} is not a choice question", q.id),
+    }
+}
+
+/// The question a quiz, practice or exam custom id (`qz:<quiz>:…`, `pr:<session>:<pos>:…`,
+/// `xm:<exam>:<pos>:…`) asks, read from the database.
+pub async fn question_of(app: &coursebot::app::App, custom_id: &str) -> Question {
+    let p: Vec<&str> = custom_id.split(':').collect();
+    let id: i64 = p[1].parse().unwrap();
+    let qid = match p[0] {
+        "qz" => {
+            coursebot::store::quiz::get_quiz(&app.db, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .question_id
+        }
+        "pr" => coursebot::store::practice::get_session(&app.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .questions[p[2].parse::<usize>().unwrap()]
+        .clone(),
+        "xm" => coursebot::store::certification::get_exam(&app.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .questions[p[2].parse::<usize>().unwrap()]
+        .clone(),
+        other => panic!("not a quiz custom id: {other}"),
+    };
+    app.course.question(&qid).unwrap().clone()
+}
+
 /// Answer `q` on `message` (a message object) whose components have custom_id prefix `prefix`,
-/// rightly or wrongly. Returns the interaction whose callback holds the bot's reply.
+/// rightly or wrongly, as the presentation shows it (choices are shuffled per presentation).
+/// Returns the interaction whose callback holds the bot's reply.
 pub async fn answer(
     fake: &FakeDiscord,
     who: &Member,
@@ -27,18 +83,9 @@ pub async fn answer(
     right: bool,
 ) -> Sent {
     match &q.key {
-        AnswerKey::MultipleChoice { answer, choices } => {
-            let i = if right {
-                *answer
-            } else {
-                (answer + 1) % choices.len()
-            };
-            fake.click(who, message, &format!("{prefix}:c{i}"), None)
-                .await
-        }
-        AnswerKey::TrueFalse(b) => {
-            let v = if right { *b } else { !*b };
-            fake.click(who, message, &format!("{prefix}:b{}", v as u8), None)
+        AnswerKey::MultipleChoice { .. } | AnswerKey::TrueFalse(_) => {
+            let code = choice_code(prefix, q, right);
+            fake.click(who, message, &format!("{prefix}:{code}"), None)
                 .await
         }
         AnswerKey::FillIn(accepted) => {
@@ -56,11 +103,11 @@ pub async fn answer(
         }
         AnswerKey::Matching(pairs) => {
             let n = pairs.len();
-            let shown = matching_display_order(&q.id, n);
+            let shown = shown_order(prefix, q);
             let values: Vec<String> = (0..n)
                 .map(|l| {
                     let target = if right { l } else { (l + 1) % n };
-                    format!("{l}-{}", shown.iter().position(|&r| r == target).unwrap())
+                    format!("{l}-{}", shown.position_of(target).unwrap())
                 })
                 .collect();
             fake.click(who, message, &format!("{prefix}:m"), Some(values))

@@ -1,4 +1,4 @@
-//! `/progress`, `/exam start|resume`, `/capstone submit|queue|approve|reject`, `/certs`.
+//! `/progress`, `/exam start|resume`, `/capstone submit`, `/certs holders`; the staff subcommands `queue|approve|reject` and `revoke` are registered under `/capstone-admin` and `/certs-admin` (see `staff.rs`).
 
 use super::quiz::autocomplete_path;
 use crate::certification::service;
@@ -24,9 +24,10 @@ pub async fn progress(
     let g = Actor::from_ctx(&ctx).guild()?;
     let who = member.map(|m| m.get()).unwrap_or(ctx.author().id.get());
     let st = service::progress(app, g, who).await?;
+    let completions = service::module_completions(app, g, who).await?;
     ctx.send(
         poise::CreateReply::default()
-            .embed(view::progress(&app.course, who, &st))
+            .embed(view::progress(&app.course, who, &st, &completions))
             .ephemeral(true)
             .allowed_mentions(render::no_pings()),
     )
@@ -63,7 +64,7 @@ pub async fn start(
             .content(format!(
                 "Exam started: {} questions, ends {}. Good luck!",
                 e.questions.len(),
-                render::quiz::relative(e.deadline)
+                render::quiz::deadline(e.deadline)
             ))
             .embed(embed)
             .components(rows)
@@ -79,13 +80,47 @@ pub async fn start(
 pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
     let app = &ctx.data().app;
     let g = Actor::from_ctx(&ctx).guild()?;
-    let e = db::open_exam(&app.db, g, ctx.author().id.get())
-        .await?
-        .ok_or_else(|| UserError::Invalid("You have no exam in progress: /exam start.".into()))?;
+    let user = ctx.author().id.get();
+    let Some(e) = db::open_exam(&app.db, g, user).await? else {
+        // No exam in progress: if the last one ended (time ran out, or finished), say so and
+        // show its result rather than "no exam".
+        let last = db::latest_exam(&app.db, g, user).await?.ok_or_else(|| {
+            UserError::Invalid("You have no exam in progress: /exam start.".into())
+        })?;
+        let r = service::grade_exam(app, &last).await?;
+        let when = last.graded_at.unwrap_or(last.deadline);
+        let ended = if r.timed_out {
+            format!(
+                "Your exam #{} ended at its deadline, {}: time ran out. Here is its result; /exam start to take it again.",
+                last.id,
+                render::quiz::deadline(last.deadline)
+            )
+        } else {
+            format!(
+                "You have no exam in progress. Your last exam (#{}) was finished {}; here is its result.",
+                last.id,
+                render::quiz::deadline(when)
+            )
+        };
+        ctx.send(
+            poise::CreateReply::default()
+                .content(ended)
+                .embed(view::exam_result(&app.course, &r))
+                .ephemeral(true)
+                .allowed_mentions(render::no_pings()),
+        )
+        .await?;
+        return Ok(());
+    };
     if app.clock.now() > e.deadline {
         let r = service::grade_exam(app, &e).await?;
         ctx.send(
             poise::CreateReply::default()
+                .content(format!(
+                    "Your exam #{} ended at its deadline, {}: time ran out. Here is its result.",
+                    e.id,
+                    render::quiz::deadline(e.deadline)
+                ))
                 .embed(view::exam_result(&app.course, &r))
                 .ephemeral(true)
                 .allowed_mentions(render::no_pings()),
@@ -109,12 +144,7 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// Capstone projects.
-#[poise::command(
-    slash_command,
-    guild_only,
-    subcommands("submit", "queue", "approve", "reject"),
-    subcommand_required
-)]
+#[poise::command(slash_command, guild_only, subcommands("submit"), subcommand_required)]
 pub async fn capstone(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -242,12 +272,7 @@ pub async fn reject(
 }
 
 /// Certificate holders, newest first.
-#[poise::command(
-    slash_command,
-    guild_only,
-    subcommands("holders", "revoke"),
-    subcommand_required
-)]
+#[poise::command(slash_command, guild_only, subcommands("holders"), subcommand_required)]
 pub async fn certs(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -290,7 +315,7 @@ pub async fn holders(
                 .as_ref()
                 .map(|l| format!(" ({l})"))
                 .unwrap_or_default(),
-            &c.awarded_at[..10]
+            c.awarded_at.get(..10).unwrap_or(&c.awarded_at)
         ));
     }
     crate::discord::reply_embed(ctx, render::card("Certificate holders", &desc), false).await?;

@@ -68,15 +68,30 @@ pub async fn explain(
         .await?;
         return Ok(());
     }
-    let private = private.unwrap_or(false);
+    let mut private = private.unwrap_or(false);
+    // A public answer is a post in the channel for the member: it needs their Send Messages
+    // permission there and respects the post cooldown; otherwise it is shown to them only.
+    let mut note = String::new();
+    let actor = crate::discord::checks::Actor::from_ctx(&ctx);
+    if !private && actor.guild.is_some() {
+        let posted =
+            ctx.data()
+                .post_cooldowns
+                .try_post(&actor, ctx.author().id.get(), app.clock.now());
+        if let Err(refused) = posted {
+            private = true;
+            note = format!("{} Only you see this answer.", refused.message());
+        }
+    }
     let (embed, rows) = render::explain_page(&app.course, &hits, 0, &topic, private);
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(embed)
-            .components(rows)
-            .ephemeral(private)
-            .allowed_mentions(render::no_pings()),
-    )
-    .await?;
+    let mut reply = poise::CreateReply::default()
+        .embed(embed)
+        .components(rows)
+        .ephemeral(private)
+        .allowed_mentions(render::no_pings());
+    if !note.is_empty() {
+        reply = reply.content(note);
+    }
+    ctx.send(reply).await?;
     Ok(())
 }

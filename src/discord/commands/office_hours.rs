@@ -1,4 +1,4 @@
-//! `/officehours schedule|list|edit|cancel|calendar`.
+//! `/officehours list|calendar`; the staff subcommands `schedule|edit|cancel` are registered under `/officehours-admin` (see `staff.rs`).
 
 use super::quiz::autocomplete_timezone;
 use crate::discord::checks::Actor;
@@ -28,7 +28,7 @@ pub enum Repeat {
     slash_command,
     guild_only,
     rename = "officehours",
-    subcommands("schedule", "list", "edit", "cancel", "calendar"),
+    subcommands("list", "calendar"),
     subcommand_required
 )]
 pub async fn officehours(_ctx: Context<'_>) -> Result<(), Error> {
@@ -107,8 +107,12 @@ pub async fn schedule(
         },
     )
     .await?;
-    let stored = db::get(&app.db, g, id).await?.expect("just stored");
-    let next = stored.series.next(now).expect("a future session");
+    let stored = db::get(&app.db, g, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("office hours #{id} vanished after being stored"))?;
+    let next = stored.series.next(now).ok_or_else(|| {
+        UserError::Invalid("That session has no occurrence in the future.".into())
+    })?;
     let settings = crate::store::settings::get(&app.db, g).await?;
     let (embed, rows) = view::announcement(&stored.series, next);
     let announced = announce(
@@ -123,7 +127,9 @@ pub async fn schedule(
     if let Some((c, m)) = announced {
         db::set_announcement(&app.db, id, c, m).await?;
     }
-    let stored = db::get(&app.db, g, id).await?.expect("stored");
+    let stored = db::get(&app.db, g, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("office hours #{id} vanished after being stored"))?;
     sync_event(app, ctx.http(), &stored, false).await;
     ephemeral(
         ctx,
@@ -151,18 +157,26 @@ fn view_rel(t: chrono::DateTime<chrono::Utc>) -> String {
     render::quiz::relative(t)
 }
 
+/// Dates shown per session in `/officehours list` (a weekly series shows its next ones).
+const LIST_DATES: usize = 4;
+
 /// The next office hours, in your own timezone.
 #[poise::command(slash_command, guild_only)]
 pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
     let app = &ctx.data().app;
     let g = Actor::from_ctx(&ctx).guild()?;
     let now = app.clock.now();
-    let mut items: Vec<(Series, crate::office_hours::Occurrence)> = db::active_of(&app.db, g)
+    let mut items: Vec<(Series, Vec<crate::office_hours::Occurrence>)> = db::active_of(&app.db, g)
         .await?
         .into_iter()
-        .filter_map(|s| s.series.next(now).map(|o| (s.series, o)))
+        .filter(|s| s.problem.is_none())
+        .map(|s| {
+            let next = s.series.upcoming(now, LIST_DATES);
+            (s.series, next)
+        })
+        .filter(|(_, o)| !o.is_empty())
         .collect();
-    items.sort_by_key(|(_, o)| o.start);
+    items.sort_by_key(|(_, o)| o.first().map(|o| o.start));
     ctx.send(
         poise::CreateReply::default()
             .embed(view::list(&items))
@@ -204,36 +218,37 @@ pub async fn edit(
         .filter(|s| !s.series.cancelled)
         .ok_or_else(|| UserError::Invalid(format!("There is no active session #{id}.")))?;
     let mut s = stored.series.clone();
+    let mut moved = false;
     if start.is_some() || timezone.is_some() || duration.is_some() {
         let start_s = start.unwrap_or_else(|| s.start_local.format("%Y-%m-%d %H:%M").to_string());
         let tz_s = timezone.unwrap_or_else(|| s.tz.name().to_string());
         let until_s = s.until.map(|u| u.to_string());
         let d = duration.unwrap_or(s.duration_minutes);
-        // A weekly series keeps its past start when only the duration changes.
-        let p = match plan(&start_s, &tz_s, d, s.weekly, until_s.as_deref(), now) {
-            Ok(p) => p,
-            Err(e)
-                if e.contains("in the past")
-                    && s.weekly
-                    && start_s == s.start_local.format("%Y-%m-%d %H:%M").to_string() =>
-            {
-                if !(1..=crate::office_hours::MAX_DURATION_MINUTES).contains(&d) {
-                    return Err(UserError::Invalid(
-                        "The duration must be 1 to 480 minutes (8 hours).".into(),
-                    )
-                    .into());
-                }
-                crate::office_hours::Plan {
-                    start_local: s.start_local,
-                    tz: crate::quiz::schedule::parse_tz(&tz_s).map_err(UserError::Invalid)?,
-                    duration_minutes: d,
-                    weekly: true,
-                    until: s.until,
-                    first_start: now,
-                }
+        let tz = crate::quiz::schedule::parse_tz(&tz_s).map_err(UserError::Invalid)?;
+        let current = s.start_local.format("%Y-%m-%d %H:%M").to_string();
+        let started = crate::office_hours::instant(tz, s.start_local).is_none_or(|t| t <= now);
+        // A weekly series that already started keeps its first start when only the duration
+        // or timezone changes; anything else is validated as a new plan.
+        let p = if s.weekly && start_s.trim() == current && started {
+            if !(1..=crate::office_hours::MAX_DURATION_MINUTES).contains(&d) {
+                return Err(UserError::Invalid(
+                    "The duration must be 1 to 480 minutes (8 hours).".into(),
+                )
+                .into());
             }
-            Err(e) => return Err(UserError::Invalid(e).into()),
+            crate::office_hours::Plan {
+                start_local: s.start_local,
+                tz,
+                duration_minutes: d,
+                weekly: true,
+                until: s.until,
+                first_start: now,
+            }
+        } else {
+            plan(&start_s, &tz_s, d, s.weekly, until_s.as_deref(), now)
+                .map_err(UserError::Invalid)?
         };
+        moved = p.start_local != s.start_local || p.tz != s.tz;
         s.start_local = p.start_local;
         s.tz = p.tz;
         s.duration_minutes = p.duration_minutes;
@@ -252,7 +267,13 @@ pub async fn edit(
         s.channel_stage = c.kind == serenity::ChannelType::Stage;
     }
     db::update(&app.db, &s).await?;
-    let stored = db::get(&app.db, g, id).await?.expect("exists");
+    if moved {
+        // Reminders whose time already passed for the new start are skipped.
+        db::set_planned(&app.db, id, now).await?;
+    }
+    let stored = db::get(&app.db, g, id)
+        .await?
+        .ok_or_else(|| UserError::Invalid(format!("There is no active session #{id}.")))?;
     sync_event(app, ctx.http(), &stored, true).await;
     let next = s.next(now);
     if let (Some(next), Some(c)) = (next, stored.announce_channel) {
@@ -309,7 +330,7 @@ pub async fn cancel(
         CreateMessage::new()
             .content(format!(
                 "Office hours #{id} **{}** are cancelled.",
-                render::truncate(&render::defuse(&stored.series.topic), 200)
+                render::user_text(&stored.series.topic, 200)
             ))
             .allowed_mentions(render::no_pings()),
     )
@@ -325,6 +346,7 @@ pub async fn calendar(ctx: Context<'_>) -> Result<(), Error> {
     let series: Vec<Series> = db::active_of(&app.db, g)
         .await?
         .into_iter()
+        .filter(|s| s.problem.is_none())
         .map(|s| s.series)
         .collect();
     let ics = crate::office_hours::ics::calendar(&series, app.clock.now(), &Default::default());

@@ -1,10 +1,11 @@
-//! `/quiz schedule|unschedule|schedules|stats|practice`, `/leaderboard`, `/score`.
+//! `/quiz schedules|practice|module`, `/leaderboard`, `/score`; the staff subcommands `schedule|unschedule|stats` are registered under `/quiz-admin` (see `staff.rs`).
 
 use crate::discord::checks::Actor;
 use crate::discord::ephemeral;
 use crate::discord::render::{self, quiz as view, truncate};
 use crate::discord::{Context, Error};
 use crate::error::UserError;
+use crate::quiz::present::Presentation;
 use crate::quiz::{daily, practice, schedule as sched, scoring};
 use crate::store::quiz as db;
 use poise::serenity_prelude as serenity;
@@ -68,7 +69,7 @@ pub async fn autocomplete_path(
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("schedule", "unschedule", "schedules", "stats", "practice"),
+    subcommands("schedules", "practice", "module_quiz"),
     subcommand_required
 )]
 pub async fn quiz(_ctx: Context<'_>) -> Result<(), Error> {
@@ -160,7 +161,7 @@ pub async fn schedules(ctx: Context<'_>) -> Result<(), Error> {
     if list.is_empty() {
         return ephemeral(
             ctx,
-            "No daily quiz is scheduled. Moderators: `/quiz schedule`.".into(),
+            "No daily quiz is scheduled. Moderators: `/quiz-admin schedule`.".into(),
         )
         .await;
     }
@@ -213,6 +214,12 @@ pub async fn stats(
             q.answered,
             truncate(&q.topic, 60)
         ));
+        if let Some((text, n)) = &q.common_wrong {
+            desc.push_str(&format!(
+                "  most picked wrong answer: {} ({n})\n",
+                view::quoted(text, 80)
+            ));
+        }
     }
     desc.push_str("\n**Modules**\n");
     for m in &report.modules {
@@ -237,19 +244,63 @@ pub async fn practice(
     #[max = 50]
     count: Option<i64>,
 ) -> Result<(), Error> {
+    start_practice(ctx, module, count, practice::Kind::Practice).await
+}
+
+/// Take a module's quiz: exactly its quiz size; passing it completes the module.
+#[poise::command(slash_command, guild_only, rename = "module")]
+pub async fn module_quiz(
+    ctx: Context<'_>,
+    #[description = "Module id or title, e.g. m07"]
+    #[autocomplete = "autocomplete_module"]
+    module: String,
+) -> Result<(), Error> {
+    start_practice(ctx, module, None, practice::Kind::Module).await
+}
+
+async fn start_practice(
+    ctx: Context<'_>,
+    module: String,
+    count: Option<i64>,
+    kind: practice::Kind,
+) -> Result<(), Error> {
     let app = &ctx.data().app;
     let g = Actor::from_ctx(&ctx).guild()?;
-    let (s, m) = practice::start(app, g, ctx.author().id.get(), &module, count).await?;
+    let (s, m) = practice::start(app, g, ctx.author().id.get(), &module, count, kind).await?;
     let q = daily::question(&app.course, &s.questions[0])?;
-    let (embed, rows) = view::practice_question(&app.course, q, s.id, 0, s.questions.len());
+    let (embed, rows) = view::practice_question(
+        &app.course,
+        q,
+        Presentation::of_session(&s),
+        0,
+        s.questions.len(),
+    );
+    let required = practice::required_questions(&app.course, m);
+    let what = match kind {
+        practice::Kind::Module => format!(
+            "Module quiz: **{} {}** · {} questions · pass mark {}%: passing completes the module.",
+            m.id,
+            m.title,
+            s.questions.len(),
+            practice::pass_mark(&app.course, &m.id)
+        ),
+        practice::Kind::Practice if s.questions.len() < required => format!(
+            "Practice: **{} {}** · {} questions (training only: a module is complete after a passed practice of {required}, e.g. `/quiz module {}`).",
+            m.id,
+            m.title,
+            s.questions.len(),
+            m.id
+        ),
+        practice::Kind::Practice => format!(
+            "Practice: **{} {}** · {} questions",
+            m.id,
+            m.title,
+            s.questions.len()
+        ),
+    };
     ctx.send(
         poise::CreateReply::default()
-            .content(format!(
-                "Practice: **{} {}** · {} questions",
-                m.id,
-                m.title,
-                s.questions.len()
-            ))
+            .content(what)
             .embed(embed)
             .components(rows)
             .ephemeral(true)

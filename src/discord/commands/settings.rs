@@ -1,7 +1,7 @@
 //! `/settings`: per-guild announcement channel, moderator role and certificate roles
 //! (Manage Server).
 
-use crate::discord::checks::Actor;
+use crate::discord::checks::{self, Actor};
 use crate::discord::ephemeral as reply;
 use crate::discord::{Context, Error};
 use crate::error::UserError;
@@ -111,15 +111,20 @@ async fn autocomplete_cert(
 }
 
 /// Set the role given to members who earn a certificate.
+///
+/// Refused (so that this command cannot hand out power): @everyone, roles managed by an
+/// integration, roles with elevated permissions ([`checks::ELEVATED`]), and roles at or above
+/// the invoker's highest role unless the invoker owns the server.
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn cert_role(
     ctx: Context<'_>,
     #[description = "Certificate (foundation, professional, expert, architect)"]
     #[autocomplete = "autocomplete_cert"]
     certification: String,
-    #[description = "Role to give"] role: serenity::RoleId,
+    #[description = "Role to give"] role: serenity::Role,
 ) -> Result<(), Error> {
-    let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
+    let actor = Actor::from_ctx(&ctx);
+    let g = actor.require(PERM, PERM_NAME)?;
     let app = &ctx.data().app;
     let cert = app
         .course
@@ -130,13 +135,29 @@ pub async fn cert_role(
                 || c.title.eq_ignore_ascii_case(certification.trim())
         })
         .ok_or_else(|| UserError::UnknownCertification(certification.clone()))?;
-    db::set_cert_role(&app.db, g, &cert.id, role.get()).await?;
+    // What the role itself carries is refused for everyone, the owner too (no request needed).
+    if let Some(why) = checks::cert_role_refusal(&role, g, None, true) {
+        return Err(UserError::Invalid(why).into());
+    }
+    let guild = serenity::GuildId::new(g);
+    let owner = guild.to_partial_guild(ctx.http()).await?.owner_id == ctx.author().id;
+    if !owner {
+        let roles = guild.roles(ctx.http()).await?;
+        let current = roles.get(&role.id).unwrap_or(&role);
+        let mine = actor.member.map(|m| m.roles.as_slice()).unwrap_or(&[]);
+        if let Some(why) =
+            checks::cert_role_refusal(current, g, checks::highest_role(&roles, mine), false)
+        {
+            return Err(UserError::Invalid(why).into());
+        }
+    }
+    db::set_cert_role(&app.db, g, &cert.id, role.id.get()).await?;
     reply(
         ctx,
         format!(
             "Members who earn the {} will get <@&{}>.",
             cert.title,
-            role.get()
+            role.id.get()
         ),
     )
     .await

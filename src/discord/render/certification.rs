@@ -1,15 +1,55 @@
 //! Progress, exams and certificates as Discord messages.
 
-use super::quiz::{question_text, relative};
+use super::quiz::{deadline, question_text};
 use super::{truncate, COLOR};
 use crate::certification::service::ExamResult;
-use crate::certification::{bar, CertStatus};
+use crate::certification::{bar, CertStatus, ModuleCompletion};
 use crate::content::{Course, Question};
+use crate::quiz::present::Presentation;
 use crate::store::certification::Exam;
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateEmbed, CreateEmbedFooter};
 
-pub fn progress(course: &Course, user: u64, statuses: &[CertStatus]) -> CreateEmbed {
+/// One line per module with a completion: how it was completed, and whether it counts.
+pub fn completion_lines(completions: &[ModuleCompletion]) -> String {
+    let mut s = String::new();
+    for c in completions {
+        let how = match (c.basis.as_str(), c.counts) {
+            ("module", _) => format!("module quiz of {} · {}%", c.questions, c.score),
+            ("practice", _) => format!("practice of {} · {}%", c.questions, c.score),
+            (_, true) => format!(
+                "passed practice of at least {} before completions recorded their basis · {}%",
+                c.required, c.score
+            ),
+            (_, false) => format!(
+                "completed before the quiz-size rule by a practice shorter than {}: does not count; run `/quiz module {}`",
+                c.required, c.module
+            ),
+        };
+        let how = if c.counts || c.basis == "legacy" {
+            how
+        } else {
+            format!(
+                "{how}: shorter than the module's {} questions now; run `/quiz module {}`",
+                c.required, c.module
+            )
+        };
+        s.push_str(&format!(
+            "{} `{}` {}\n",
+            if c.counts { "✅" } else { "⚠️" },
+            c.module,
+            how
+        ));
+    }
+    s
+}
+
+pub fn progress(
+    course: &Course,
+    user: u64,
+    statuses: &[CertStatus],
+    completions: &[ModuleCompletion],
+) -> CreateEmbed {
     let mut desc = format!("<@{user}>\n");
     for st in statuses {
         desc.push_str(&format!(
@@ -38,6 +78,10 @@ pub fn progress(course: &Course, user: u64, statuses: &[CertStatus]) -> CreateEm
             desc.push_str(&format!("Capstone: {c}\n"));
         }
     }
+    if !completions.is_empty() {
+        desc.push_str("\n**Modules completed**\n");
+        desc.push_str(&completion_lines(completions));
+    }
     if let Some(next) = statuses.iter().find(|s| !s.held) {
         desc.push_str(&format!(
             "\n**Next: {}** — still to do: {}",
@@ -63,6 +107,7 @@ pub fn exam_question(
         .certification(&exam.cert_id)
         .map(|c| c.title.clone())
         .unwrap_or_default();
+    let order = Presentation::of_exam(exam).order(q);
     let embed = CreateEmbed::new()
         .title(truncate(
             &format!(
@@ -74,9 +119,9 @@ pub fn exam_question(
         ))
         .description(truncate(
             &format!(
-                "{}\n\nTime left: ends {}",
-                question_text(q),
-                relative(exam.deadline)
+                "{}\n\nThe exam ends {}.",
+                question_text(q, &order, true),
+                deadline(exam.deadline)
             ),
             4000,
         ))
@@ -86,7 +131,14 @@ pub fn exam_question(
         ));
     (
         embed,
-        super::quiz::answer_components(&format!("xm:{}:{}", exam.id, position), q),
+        super::quiz::answer_components(
+            crate::discord::custom_id::AnswerTarget::Exam {
+                exam: exam.id,
+                position,
+            },
+            q,
+            &order,
+        ),
     )
 }
 
@@ -97,9 +149,10 @@ pub fn exam_result(course: &Course, r: &ExamResult) -> CreateEmbed {
         .unwrap_or_default();
     let mut desc = String::new();
     if r.timed_out {
-        desc.push_str(
-            "⏰ Time is up: the exam was graded with the answers given before the deadline.\n",
-        );
+        desc.push_str(&format!(
+            "⏰ Time is up: the exam was graded with the answers given before its deadline, {}.\n",
+            deadline(r.exam.deadline)
+        ));
     }
     desc.push_str(&format!(
         "Score: **{}/{}** ({:.0}%) · grade **{} {}**\n{} (pass mark {}%)\n",

@@ -1,6 +1,7 @@
 //! Turning domain data into Discord messages, within Discord's limits.
 
 use crate::content::Course;
+use crate::discord::custom_id::CustomId;
 use crate::search::Hit;
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -12,7 +13,6 @@ pub const EMBED_TITLE_MAX: usize = 256;
 pub const EMBED_DESCRIPTION_MAX: usize = 4096;
 pub const EMBED_TOTAL_MAX: usize = 6000;
 pub const BUTTON_LABEL_MAX: usize = 80;
-pub const CUSTOM_ID_MAX: usize = 100;
 /// How much of a section an `/explain` embed shows (well inside the description limit).
 pub const EXPLAIN_BODY_CHARS: usize = 3000;
 pub const COLOR: u32 = 0x37_81_4a;
@@ -69,23 +69,34 @@ pub fn passage(s: &str, max: usize) -> String {
     out
 }
 
+/// Escape Discord markdown in text that came from users (a topic, a reason) so that it shows
+/// as typed where it is embedded in markup: `**x**` inside `**…**` would otherwise close the
+/// bold around it. Escape after cutting (see [`user_text`]) so a cut never splits an escape.
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '-' | '[' | ']'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// User text to embed in a message: cut to `max` characters, mass mentions defused and
+/// markdown escaped.
+pub fn user_text(s: &str, max: usize) -> String {
+    escape_markdown(&defuse(&truncate(s, max)))
+}
+
 /// Neutralise mass mentions in text that came from users, for plain message content.
 pub fn defuse(s: &str) -> String {
     s.replace("@everyone", "@\u{200b}everyone")
         .replace("@here", "@\u{200b}here")
         .replace("<@&", "<@\u{200b}&")
-}
-
-/// Fit `s` (a query) into a custom_id after `prefix`, within Discord's 100 bytes.
-pub fn custom_id(prefix: &str, s: &str) -> String {
-    let mut out = prefix.to_string();
-    for c in s.chars() {
-        if out.len() + c.len_utf8() > CUSTOM_ID_MAX {
-            break;
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The embed and buttons for result `idx` of an `/explain` search.
@@ -115,8 +126,11 @@ pub fn explain_page(
         )));
     let mut buttons = Vec::new();
     for (j, next) in hits.iter().enumerate().skip(idx + 1).take(2) {
+        let Some(id) = CustomId::explain(j, query, false) else {
+            continue;
+        };
         buttons.push(
-            CreateButton::new(custom_id(&format!("ex:{j}:"), query))
+            CreateButton::new(id.to_string())
                 .label(truncate(
                     &format!("Next: {}", next.heading),
                     BUTTON_LABEL_MAX,
@@ -124,9 +138,9 @@ pub fn explain_page(
                 .style(serenity::ButtonStyle::Secondary),
         );
     }
-    if private {
+    if let Some(id) = CustomId::explain(idx, query, true).filter(|_| private) {
         buttons.push(
-            CreateButton::new(custom_id(&format!("exp:{idx}:"), query))
+            CreateButton::new(id.to_string())
                 .label("Post in channel")
                 .style(serenity::ButtonStyle::Primary),
         );
@@ -161,19 +175,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn custom_ids_fit() {
-        let q = "é".repeat(200);
-        let id = custom_id("ex:1:", &q);
-        assert!(id.len() <= CUSTOM_ID_MAX);
-        assert!(id.starts_with("ex:1:é"));
-    }
-
-    #[test]
     fn passage_closes_fences() {
         let s = format!("intro\n\n```python\n{}\n```\n", "x = 1\n".repeat(1000));
         let p = passage(&s, 500);
         assert!(p.chars().count() <= 520);
         assert_eq!(p.matches("```").count() % 2, 0);
+    }
+
+    #[test]
+    fn user_text_is_shown_as_typed() {
+        assert_eq!(escape_markdown("**x**"), "\\*\\*x\\*\\*");
+        assert_eq!(
+            escape_markdown("a_b ~~c~~ `d` ||e|| > f # g \\"),
+            "a\\_b \\~\\~c\\~\\~ \\`d\\` \\|\\|e\\|\\| \\> f \\# g \\\\"
+        );
+        assert_eq!(escape_markdown("plain text, 1.5 é"), "plain text, 1.5 é");
+        // Inside bold, an escaped topic cannot end the bold early.
+        let shown = format!("**{}**", user_text("**x** @everyone", 200));
+        assert!(
+            shown.starts_with("**\\*\\*x\\*\\*") && !shown.contains("@everyone"),
+            "{shown}"
+        );
+        // Cut first, then escaped: no dangling backslash.
+        assert_eq!(user_text("abc*", 3), "ab…");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use super::quiz::{full, relative};
 use super::{truncate, COLOR};
-use crate::office_hours::{lead_text, Occurrence, Series};
+use crate::office_hours::{left_text, Occurrence, Series};
+use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use serenity::{ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter};
 
@@ -36,8 +37,9 @@ pub fn event_description(s: &Series) -> String {
     )
 }
 
+/// A topic as shown in bold or in text: mentions defused, markdown escaped.
 fn defuse_topic(t: &str) -> String {
-    super::defuse(t)
+    super::escape_markdown(&super::defuse(t))
 }
 
 /// The announcement of a new session, with a "Remind me" button.
@@ -57,17 +59,22 @@ pub fn announcement(s: &Series, next: Occurrence) -> (CreateEmbed, Vec<CreateAct
             "Session #{} · times shown in your timezone",
             s.id
         )));
-    let rows = vec![CreateActionRow::Buttons(vec![CreateButton::new(format!(
-        "oh:remind:{}",
-        s.id
-    ))
+    let rows = vec![CreateActionRow::Buttons(vec![CreateButton::new(
+        crate::discord::custom_id::CustomId::Remind { series: s.id }.to_string(),
+    )
     .label("Remind me")
     .style(ButtonStyle::Primary)])];
     (embed, rows)
 }
 
-/// A reminder: text for the message and an embed with the details.
-pub fn reminder(s: &Series, occ: Occurrence, lead: i64) -> (String, CreateEmbed) {
+/// A reminder: text for the message and an embed with the details. The text says the real
+/// time left at `now` ("start in 4 minutes" after a late catch-up), not the nominal lead.
+pub fn reminder(
+    s: &Series,
+    occ: Occurrence,
+    lead: i64,
+    now: DateTime<Utc>,
+) -> (String, CreateEmbed) {
     let text = if lead == 0 {
         format!(
             "Office hours **{}** are starting now!",
@@ -77,7 +84,7 @@ pub fn reminder(s: &Series, occ: Occurrence, lead: i64) -> (String, CreateEmbed)
         format!(
             "Reminder: office hours **{}** start {}.",
             truncate(&defuse_topic(&s.topic), 200),
-            lead_text(lead)
+            left_text(occ.start, now)
         )
     };
     let embed = CreateEmbed::new()
@@ -94,20 +101,28 @@ pub fn reminder(s: &Series, occ: Occurrence, lead: i64) -> (String, CreateEmbed)
     (text, embed)
 }
 
-/// The next sessions of a guild, soonest first.
-pub fn list(items: &[(Series, Occurrence)]) -> CreateEmbed {
+/// The next sessions of a guild, soonest first: each with its next occurrences (a weekly
+/// series lists the following dates too).
+pub fn list(items: &[(Series, Vec<Occurrence>)]) -> CreateEmbed {
     let mut desc = String::new();
     if items.is_empty() {
         desc.push_str("No office hours are scheduled.");
     }
-    for (s, occ) in items.iter().take(10) {
+    for (s, occs) in items.iter().take(10) {
+        let Some(first) = occs.first() else {
+            continue;
+        };
         desc.push_str(&format!(
-            "**#{}** · **{}**\n{}\n{}\n",
+            "**#{}** · **{}**\n{}\n",
             s.id,
-            truncate(&s.topic, 200),
-            when_line(s, *occ),
-            host_line(s).trim_end()
+            truncate(&defuse_topic(&s.topic), 200),
+            when_line(s, *first),
         ));
+        if occs.len() > 1 {
+            let later: Vec<String> = occs[1..].iter().map(|o| full(o.start)).collect();
+            desc.push_str(&format!("Then: {}\n", later.join(" · ")));
+        }
+        desc.push_str(&format!("{}\n", host_line(s).trim_end()));
     }
     CreateEmbed::new()
         .title("Upcoming office hours")

@@ -2,7 +2,10 @@
 
 use super::{truncate, COLOR};
 use crate::content::{AnswerKey, Course, Question};
-use crate::quiz::answer::{correct_text, letter, matching_display_order};
+use crate::discord::custom_id::{AnswerCode, AnswerTarget, CustomId};
+use crate::quiz::answer::{correct_text, letter};
+use crate::quiz::practice::Summary;
+use crate::quiz::present::{Order, Presentation};
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -18,6 +21,11 @@ pub fn relative(t: DateTime<Utc>) -> String {
 pub fn full(t: DateTime<Utc>) -> String {
     format!("<t:{}:F>", t.timestamp())
 }
+/// A deadline as absolute and relative time, `<t:UNIX:f> (<t:UNIX:R>)`: "27 November 2026
+/// 18:00 (in 2 hours)" in each member's own timezone and language.
+pub fn deadline(t: DateTime<Utc>) -> String {
+    format!("<t:{0}:f> (<t:{0}:R>)", t.timestamp())
+}
 
 fn module_line(course: &Course, q: &Question) -> String {
     course
@@ -26,85 +34,109 @@ fn module_line(course: &Course, q: &Question) -> String {
         .unwrap_or_else(|| q.module.clone())
 }
 
-/// The question text with its choices (or items to match).
-pub fn question_text(q: &Question) -> String {
+/// The question text with its choices (or items to match) in the presentation's `order`.
+/// `open`: the question can still be answered, so say how; a closed question has no
+/// instructions for buttons that are gone.
+pub fn question_text(q: &Question, order: &Order, open: bool) -> String {
     let mut s = q.prompt.clone();
     match &q.key {
         AnswerKey::MultipleChoice { choices, .. } => {
             s.push('\n');
-            for (i, c) in choices.iter().enumerate() {
-                s.push_str(&format!("\n**{}.** {}", letter(i), c));
+            for (k, i) in order.shown.iter().enumerate() {
+                s.push_str(&format!("\n**{}.** {}", letter(k), choices[*i]));
             }
         }
-        AnswerKey::TrueFalse(_) => s.push_str("\n\n**True or false?**"),
-        AnswerKey::FillIn(_) => s.push_str("\n\nClick **Answer** and type the missing word."),
+        AnswerKey::TrueFalse(_) if open => s.push_str("\n\n**True or false?**"),
+        AnswerKey::FillIn(_) if open => {
+            s.push_str("\n\nClick **Answer** and type the missing word.")
+        }
+        AnswerKey::TrueFalse(_) | AnswerKey::FillIn(_) => {}
         AnswerKey::Matching(pairs) => {
-            let shown = matching_display_order(&q.id, pairs.len());
             s.push('\n');
             for (l, p) in pairs.iter().enumerate() {
                 s.push_str(&format!("\n**{}.** {}", l + 1, p.0));
             }
             s.push('\n');
-            for (k, r) in shown.iter().enumerate() {
+            for (k, r) in order.shown.iter().enumerate() {
                 s.push_str(&format!("\n**{}.** {}", letter(k), pairs[*r].1));
             }
-            s.push_str("\n\nPick one match for every numbered item in the menu.");
+            if open {
+                s.push_str(
+                    "\n\nIn the menu, pick one letter for every numbered item; each letter is used once.",
+                );
+            }
         }
     }
     s
 }
 
-/// Buttons (or a select menu) to answer `q`; every custom_id is `{prefix}:{code}`.
-pub fn answer_components(prefix: &str, q: &Question) -> Vec<CreateActionRow> {
-    let id = |code: &str| format!("{prefix}:{code}");
+/// Buttons (or a select menu) to answer `q` as shown in `order`; every custom_id is
+/// `target`'s with its code, where `c<k>` is the choice displayed at position k.
+pub fn answer_components(
+    target: AnswerTarget,
+    q: &Question,
+    order: &Order,
+) -> Vec<CreateActionRow> {
+    let id = |code: AnswerCode| target.code(code);
     match &q.key {
-        AnswerKey::MultipleChoice { choices, .. } => vec![CreateActionRow::Buttons(
-            (0..choices.len())
-                .map(|i| {
-                    CreateButton::new(id(&format!("c{i}")))
-                        .label(letter(i).to_string())
+        AnswerKey::MultipleChoice { .. } => vec![CreateActionRow::Buttons(
+            (0..order.len())
+                .map(|k| {
+                    CreateButton::new(id(AnswerCode::Choice(k as u8)))
+                        .label(letter(k).to_string())
                         .style(ButtonStyle::Primary)
                 })
                 .collect(),
         )],
         AnswerKey::TrueFalse(_) => vec![CreateActionRow::Buttons(vec![
-            CreateButton::new(id("b1"))
+            CreateButton::new(id(AnswerCode::Bool(true)))
                 .label("True")
                 .style(ButtonStyle::Success),
-            CreateButton::new(id("b0"))
+            CreateButton::new(id(AnswerCode::Bool(false)))
                 .label("False")
                 .style(ButtonStyle::Danger),
         ])],
-        AnswerKey::FillIn(_) => vec![CreateActionRow::Buttons(vec![CreateButton::new(id("f"))
-            .label("Answer")
-            .style(ButtonStyle::Primary)])],
+        AnswerKey::FillIn(_) => vec![CreateActionRow::Buttons(vec![CreateButton::new(id(
+            AnswerCode::FillIn,
+        ))
+        .label("Answer")
+        .style(ButtonStyle::Primary)])],
         AnswerKey::Matching(pairs) => {
             let n = pairs.len();
             let mut options = Vec::new();
+            // Grouped by numbered item: "1 → A", described with both texts, so a member picks
+            // one letter per number (a second letter for the same number, or a letter used twice,
+            // is refused with a message naming the clash).
             for (l, p) in pairs.iter().enumerate() {
-                for k in 0..n {
-                    options.push(CreateSelectMenuOption::new(
-                        truncate(&format!("{}. {} → {}", l + 1, p.0, letter(k)), 100),
-                        format!("{l}-{k}"),
-                    ));
+                for (k, r) in order.shown.iter().enumerate() {
+                    options.push(
+                        CreateSelectMenuOption::new(
+                            format!("{} → {}", l + 1, letter(k)),
+                            format!("{l}-{k}"),
+                        )
+                        .description(truncate(&format!("{} → {}", p.0, pairs[*r].1), 100)),
+                    );
                 }
             }
             vec![CreateActionRow::SelectMenu(
-                CreateSelectMenu::new(id("m"), CreateSelectMenuKind::String { options })
-                    .placeholder("Pick a match for each numbered item")
-                    .min_values(n as u8)
-                    .max_values(n as u8),
+                CreateSelectMenu::new(
+                    id(AnswerCode::Matching),
+                    CreateSelectMenuKind::String { options },
+                )
+                .placeholder("One letter per number, each letter once")
+                .min_values(n as u8)
+                .max_values(n as u8),
             )]
         }
     }
 }
 
-/// The modal a fill-in "Answer" button opens; its custom_id is `{prefix}:fm`.
-pub fn fill_in_modal(prefix: &str) -> CreateModal {
-    CreateModal::new(format!("{prefix}:fm"), "Your answer").components(vec![
+/// The modal a fill-in "Answer" button opens; its custom_id is `target`'s with code `fm`.
+pub fn fill_in_modal(target: AnswerTarget) -> CreateModal {
+    CreateModal::new(target.code(AnswerCode::FillInModal), "Your answer").components(vec![
         CreateActionRow::InputText(
             CreateInputText::new(InputTextStyle::Short, "Answer", "answer")
-                .max_length(200)
+                .max_length(crate::quiz::answer::MAX_TEXT_CHARS as u16)
                 .required(true),
         ),
     ])
@@ -114,16 +146,17 @@ pub fn fill_in_modal(prefix: &str) -> CreateModal {
 pub fn daily_question(
     course: &Course,
     q: &Question,
-    quiz_id: i64,
+    shown: Presentation,
     closes_at: DateTime<Utc>,
 ) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let order = shown.order(q);
     let embed = CreateEmbed::new()
         .title("Daily quiz")
         .description(truncate(
             &format!(
                 "{}\n\nAnswer once; the answer is revealed {}.",
-                question_text(q),
-                relative(closes_at)
+                question_text(q, &order, true),
+                deadline(closes_at)
             ),
             4000,
         ))
@@ -132,16 +165,22 @@ pub fn daily_question(
             &format!("{} · topic: {}", module_line(course, q), q.topic),
             2048,
         )));
-    (embed, answer_components(&format!("qz:{quiz_id}"), q))
+    (
+        embed,
+        answer_components(AnswerTarget::Daily { quiz: shown.id }, q, &order),
+    )
 }
 
-/// The daily question's message once it closes: answer, explanation and figures.
+/// The daily question's message once it closes: the choices as they were shown, the answer's
+/// text, the explanation and the figures; no answer buttons and no instructions for them.
 pub fn daily_reveal(
     course: &Course,
     q: &Question,
+    shown: Presentation,
     answered: usize,
     percent_right: u32,
 ) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let order = shown.order(q);
     let figures = if answered == 0 {
         "Nobody answered this one.".to_string()
     } else {
@@ -152,7 +191,7 @@ pub fn daily_reveal(
         .description(truncate(
             &format!(
                 "{}\n\n**Answer:** {}\n\n**Why:** {}\n\n{}",
-                question_text(q),
+                question_text(q, &order, false),
                 correct_text(q),
                 q.explanation,
                 figures
@@ -164,12 +203,15 @@ pub fn daily_reveal(
             &format!("{} · topic: {}", module_line(course, q), q.topic),
             2048,
         )));
-    let rows = vec![CreateActionRow::Buttons(vec![CreateButton::new(truncate(
-        &format!("rm:{}", q.id),
-        100,
-    ))
-    .label("Read more")
-    .style(ButtonStyle::Secondary)])];
+    let rows = CustomId::read_more(&q.id)
+        .map(|id| {
+            vec![CreateActionRow::Buttons(vec![CreateButton::new(
+                id.to_string(),
+            )
+            .label("Read more")
+            .style(ButtonStyle::Secondary)])]
+        })
+        .unwrap_or_default();
     (embed, rows)
 }
 
@@ -177,13 +219,14 @@ pub fn daily_reveal(
 pub fn practice_question(
     course: &Course,
     q: &Question,
-    session: i64,
+    shown: Presentation,
     position: usize,
     total: usize,
 ) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let order = shown.order(q);
     let embed = CreateEmbed::new()
         .title(format!("Practice · question {} of {}", position + 1, total))
-        .description(truncate(&question_text(q), 4000))
+        .description(truncate(&question_text(q, &order, true), 4000))
         .color(COLOR)
         .footer(CreateEmbedFooter::new(truncate(
             &format!("{} · topic: {}", module_line(course, q), q.topic),
@@ -191,21 +234,70 @@ pub fn practice_question(
         )));
     (
         embed,
-        answer_components(&format!("pr:{session}:{position}"), q),
+        answer_components(
+            AnswerTarget::Practice {
+                session: shown.id,
+                position,
+            },
+            q,
+            &order,
+        ),
     )
+}
+
+/// An answer's text in italics (at most `max` characters), safe to show: no mass mentions, no
+/// stray `*` ending the italics.
+pub fn quoted(text: &str, max: usize) -> String {
+    format!(
+        "*{}*",
+        truncate(&super::defuse(text).replace('*', "\\*"), max)
+    )
+}
+
+/// "You picked: *…*" with what the member chose, in their own words or the choice's text.
+pub fn you_picked(given: &str) -> String {
+    format!("You picked: {}", quoted(given, 300))
 }
 
 /// Right or wrong with the explanation, after a practice answer.
 pub fn practice_feedback(q: &Question, correct: bool, given: &str) -> String {
     format!(
-        "{}\n**Your answer:** {}\n**Answer:** {}\n**Why:** {}",
+        "{}\n{}\n**Answer:** {}\n**Why:** {}",
         if correct {
             "✅ **Right!**"
         } else {
             "❌ **Not quite.**"
         },
-        truncate(&super::defuse(given), 300),
+        you_picked(given),
         correct_text(q),
         q.explanation
     )
+}
+
+/// What a finished practice did for the module: completed it, already complete, too short to
+/// count (saying how long a completing practice is), or not passed.
+pub fn practice_outcome(sum: &Summary, module: &str) -> String {
+    let short = if sum.counts {
+        String::new()
+    } else {
+        format!(
+            "\nPractice of {} question{}: a module is complete after a passed practice of {} (`/quiz module {module}`).",
+            sum.total,
+            if sum.total == 1 { "" } else { "s" },
+            sum.required
+        )
+    };
+    if !sum.passed {
+        return format!(
+            "\nNot passed yet: the questions you missed will come back first next time.{short}"
+        );
+    }
+    if !sum.counts {
+        return format!("\nPassed, but this practice does not complete the module.{short}");
+    }
+    if sum.newly_completed {
+        "\n🎉 Module complete!".to_string()
+    } else {
+        "\nPassed (module already complete).".to_string()
+    }
 }
