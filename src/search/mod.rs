@@ -57,8 +57,11 @@ const INDEX_SUBSECTIONS: bool = true;
 pub const SUBSECTION_SEPARATOR: &str = " › ";
 /// Multiplier for a passage whose heading is the (longest) identifier the query names.
 const EXACT_NAME_BONUS: f32 = 2.0;
-/// Candidates read from the index before re-ranking and de-duplication.
-const CANDIDATES: usize = 40;
+/// Candidates read from the index before re-ranking and de-duplication: this many per asked
+/// result, plus [`EXTRA_CANDIDATES`] (reading a candidate's stored passage is most of a
+/// search's time).
+const CANDIDATES_PER_RESULT: usize = 4;
+const EXTRA_CANDIDATES: usize = 12;
 
 /// What kind of document a hit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -373,7 +376,7 @@ impl SearchIndex {
             return Ok(Answer::default());
         };
         let searcher = self.reader.searcher();
-        let top = searcher.search(&q, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
+        let top = searcher.search(&q, &TopDocs::with_limit(limit * CANDIDATES_PER_RESULT + EXTRA_CANDIDATES).order_by_score())?;
         struct Cand {
             hit: Hit,
             group: String,
