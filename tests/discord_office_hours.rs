@@ -73,10 +73,6 @@ fn distinct<'a>(reqs: impl Iterator<Item = &'a Request>) -> usize {
     ids.len()
 }
 
-async fn settle() {
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-}
-
 /// The .ics file in a multipart callback body.
 fn ics_of(cb: &Request) -> String {
     let body = String::from_utf8_lossy(&cb.body).to_string();
@@ -293,7 +289,7 @@ async fn office_hours_end_to_end() {
 
     // 24 hours before: one channel reminder. Not a minute earlier.
     bot.clock.set(utc(2026, 3, 18, 15, 59));
-    settle().await;
+    bot.wait_ticks(2).await;
     let reminders = |bot: &TestBot| {
         ann_messages(&bot.fake)
             .iter()
@@ -305,7 +301,7 @@ async fn office_hours_end_to_end() {
     wait_ann_containing(&bot, "in 1 day").await;
     // A restart in between: the reminder is not sent again.
     let bot = bot.kill_and_restart().await;
-    settle().await;
+    bot.wait_ticks(2).await;
     assert_eq!(
         distinct(
             ann_messages(&bot.fake)
@@ -409,7 +405,7 @@ async fn office_hours_end_to_end() {
         .expect("next week's event");
     let _ = ev2;
     bot.clock.set(utc(2026, 4, 1, 14, 59));
-    settle().await;
+    bot.wait_ticks(2).await;
     let count_day = |bot: &TestBot| {
         distinct(
             ann_messages(&bot.fake)
@@ -419,8 +415,7 @@ async fn office_hours_end_to_end() {
     };
     let before_dst = count_day(&bot);
     bot.clock.set(utc(2026, 4, 1, 15, 0));
-    settle().await;
-    settle().await;
+    bot.wait_ticks(2).await;
     assert_eq!(
         count_day(&bot),
         before_dst + 1,
@@ -519,7 +514,7 @@ async fn office_hours_end_to_end() {
     // No more reminders for it.
     let n = distinct(ann_messages(&bot.fake).iter());
     bot.clock.set(utc(2026, 4, 8, 15, 0));
-    settle().await;
+    bot.wait_ticks(2).await;
     assert_eq!(distinct(ann_messages(&bot.fake).iter()), n);
 
     bot.assert_schema_ok();

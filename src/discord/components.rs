@@ -506,16 +506,20 @@ impl Flow {
         }
     }
 
-    /// The questions of practice session or exam `id`, and how they are shown.
-    async fn questions(self, data: &Data, id: i64) -> anyhow::Result<(Vec<String>, Presentation)> {
+    /// The questions of practice session or exam `id`, how they are shown, and its guild.
+    async fn questions(
+        self,
+        data: &Data,
+        id: i64,
+    ) -> anyhow::Result<(Vec<String>, Presentation, u64)> {
         let app = &data.app;
         let found = match self {
             Flow::Practice => crate::store::practice::get_session(&app.db, id)
                 .await?
-                .map(|s| (s.questions.clone(), Presentation::of_session(&s))),
+                .map(|s| (s.questions.clone(), Presentation::of_session(&s), s.guild)),
             Flow::Exam => crate::store::certification::get_exam(&app.db, id)
                 .await?
-                .map(|e| (e.questions.clone(), Presentation::of_exam(&e))),
+                .map(|e| (e.questions.clone(), Presentation::of_exam(&e), e.guild)),
         };
         Ok(found.ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?)
     }
@@ -547,7 +551,14 @@ async fn sequenced_component(
     code: AnswerCode,
     values: &[String],
 ) -> anyhow::Result<()> {
-    let (questions, shown) = flow.questions(data, seq).await?;
+    let (questions, shown, guild) = flow.questions(data, seq).await?;
+    if c.guild_id.map(|g| g.get()) != Some(guild) {
+        return Err(UserError::Invalid(
+            "Could not read that answer: this quiz belongs to another server. Nothing was saved."
+                .into(),
+        )
+        .into());
+    }
     let qid = questions
         .get(position)
         .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
