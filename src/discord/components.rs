@@ -23,6 +23,16 @@ fn ephemeral(text: impl Into<String>) -> CreateInteractionResponse {
     )
 }
 
+/// The refusal for an id that does not parse: about an answer for answer ids, about a button
+/// otherwise.
+fn unreadable(raw: &str, e: &super::custom_id::CustomIdError) -> UserError {
+    if super::custom_id::is_answer_kind(raw) {
+        UserError::UnreadableAnswer(e.to_string())
+    } else {
+        UserError::InvalidComponent(e.to_string())
+    }
+}
+
 fn log_done(
     kind: &str,
     id: &str,
@@ -54,7 +64,7 @@ pub async fn handle_component(
     let r = match id.parse::<CustomId>() {
         Err(e) => {
             tracing::warn!(custom_id = id, error = %e, "unreadable component id");
-            Err(UserError::InvalidComponent(e.to_string()).into())
+            Err(unreadable(id, &e).into())
         }
         Ok(CustomId::Explain { page, query, post }) => {
             explain_button(ctx, data, c, usize::from(page), query.as_str(), post).await
@@ -135,7 +145,7 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &serenity::Mo
         }
         Err(e) => {
             tracing::warn!(custom_id = id, error = %e, "unreadable modal id");
-            Err(UserError::InvalidComponent(e.to_string()).into())
+            Err(unreadable(id, &e).into())
         }
     };
     match r {
