@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::content;
 use crate::library::Library;
+use crate::search;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,17 +40,30 @@ pub enum Command {
     },
     /// Build the search index (rebuilt automatically when the content changes).
     Index,
-    /// Find the course passages that answer a question.
+    /// Find the course passages that answer a question. Flags may come anywhere; `--` ends
+    /// them (`coursebot explain -- --limit` searches for "--limit").
     Explain {
         /// Print a JSON array instead of text.
         #[arg(long)]
         json: bool,
-        /// How many passages.
-        #[arg(long, default_value_t = 3)]
+        /// How many passages (1 to 25).
+        #[arg(long, default_value_t = 3, value_parser = parse_limit)]
         limit: usize,
         /// The question, in plain words.
         #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true)]
         query: Vec<String>,
+    },
+    /// Measure search on a dev set of real questions: recall@1, recall@3 and MRR.
+    Eval {
+        /// The dev set (default: COURSEBOT_DEVSET, else ../shared/search-devset.toml beside
+        /// the repository, i.e. next to the content directory's parent).
+        file: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// List each question whose answer is not in the top 3, with the top 3 headings.
+        #[arg(long)]
+        misses: bool,
     },
     /// Sections, words and questions per module and path.
     Stats {
@@ -157,27 +171,51 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { json, limit, query } => {
+            let args = ExplainArgs::parse(json, limit, &query)?;
             let lib = Library::open(&config.content_dir, &config.index_dir)?;
-            let q = query.join(" ");
-            let hits = lib.search.search(&q, limit.max(1));
-            if json {
-                println!("{}", serde_json::to_string_pretty(&hits)?);
-            } else if hits.is_empty() {
-                println!("{}", crate::explain::nothing_found_text(&lib, &q));
+            let answer = lib.search.answer(&args.query, args.limit);
+            let out = if args.json {
+                format!("{}\n", serde_json::to_string_pretty(&answer.hits)?)
+            } else if answer.hits.is_empty() {
+                format!(
+                    "{}\n",
+                    crate::explain::no_answer_text(&lib, &args.query, &answer.did_you_mean)
+                )
             } else {
-                for (i, h) in hits.iter().enumerate() {
-                    println!(
-                        "{}. {}\n   {} {} ({})\n   {}\n",
+                let mut s = String::new();
+                for (i, h) in answer.hits.iter().enumerate() {
+                    s.push_str(&format!(
+                        "{}. {}\n   {} {} ({})\n   {}\n\n",
                         i + 1,
                         h.heading,
                         h.module,
                         h.module_title,
                         h.path,
                         h.excerpt.replace('\n', "\n   ")
-                    );
+                    ));
                 }
+                s
+            };
+            write_stdout(&out)
+        }
+        Command::Eval { file, json, misses } => {
+            let path = file.unwrap_or_else(|| search::default_devset_path(&config.content_dir));
+            if !path.exists() {
+                anyhow::bail!(
+                    "no dev set at {}: pass a file (`coursebot eval FILE`) or set COURSEBOT_DEVSET",
+                    path.display()
+                );
             }
-            Ok(ExitCode::SUCCESS)
+            let set = search::load_devset(&path)?;
+            let course = content::load_course(&config.content_dir)?;
+            let idx = search::SearchIndex::in_memory(&course)?;
+            let report = search::evaluate(&idx, &set, &path.display().to_string());
+            let out = if json {
+                format!("{}\n", serde_json::to_string_pretty(&report)?)
+            } else {
+                search::render_eval(&report, misses)
+            };
+            write_stdout(&out)
         }
         Command::Export { what } => {
             let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
@@ -202,5 +240,114 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Parse `--limit`: a whole number from 1 to [`search::MAX_LIMIT`].
+fn parse_limit(s: &str) -> Result<usize, String> {
+    let n: usize = s.trim().parse().map_err(|_| {
+        format!(
+            "`{s}` is not a number; --limit takes 1 to {}",
+            search::MAX_LIMIT
+        )
+    })?;
+    if (1..=search::MAX_LIMIT).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "--limit {n} is out of range: it takes 1 to {} passages",
+            search::MAX_LIMIT
+        ))
+    }
+}
+
+/// `explain`'s arguments once flags written among the words of the question are read too.
+#[derive(Debug, PartialEq)]
+pub struct ExplainArgs {
+    pub json: bool,
+    pub limit: usize,
+    pub query: String,
+}
+
+impl ExplainArgs {
+    /// Read `--json`, `--limit N` and `--limit=N` wherever they are among `words`; `--` ends
+    /// the flags (what follows is the question, even `--json`). Other words, `--concurrency`
+    /// included, are the question.
+    pub fn parse(json: bool, limit: usize, words: &[String]) -> Result<ExplainArgs> {
+        let mut out = ExplainArgs {
+            json,
+            limit,
+            query: String::new(),
+        };
+        let mut rest: Vec<&str> = Vec::new();
+        let mut it = words.iter();
+        while let Some(w) = it.next() {
+            match w.as_str() {
+                "--" => {
+                    rest.extend(it.by_ref().map(String::as_str));
+                    break;
+                }
+                "--json" => out.json = true,
+                "--limit" => {
+                    let v = it.next().ok_or_else(|| {
+                        anyhow::anyhow!("--limit needs a number (1 to {})", search::MAX_LIMIT)
+                    })?;
+                    out.limit = parse_limit(v).map_err(anyhow::Error::msg)?;
+                }
+                w if w.starts_with("--limit=") => {
+                    out.limit = parse_limit(&w["--limit=".len()..]).map_err(anyhow::Error::msg)?;
+                }
+                w => rest.push(w),
+            }
+        }
+        out.query = rest.join(" ");
+        if out.query.trim().is_empty() {
+            anyhow::bail!("explain needs a question, e.g. `coursebot explain chords`");
+        }
+        Ok(out)
+    }
+}
+
+/// Write `s` to standard output. A closed pipe (`coursebot explain … | head`) is not an error:
+/// the reader has what it wanted, so the command ends quietly with success.
+fn write_stdout(s: &str) -> Result<ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(anyhow::Error::new(e).context("writing to standard output")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn explain_flags_anywhere_and_double_dash_ends_them() {
+        let a = ExplainArgs::parse(false, 3, &words("chords --json --limit 5")).unwrap();
+        assert_eq!((a.json, a.limit, a.query.as_str()), (true, 5, "chords"));
+        let a = ExplainArgs::parse(false, 3, &words("worker --limit=2 --concurrency")).unwrap();
+        assert_eq!((a.limit, a.query.as_str()), (2, "worker --concurrency"));
+        let a = ExplainArgs::parse(false, 3, &words("chords -- --json")).unwrap();
+        assert_eq!((a.json, a.query.as_str()), (false, "chords --json"));
+    }
+
+    #[test]
+    fn limits_outside_1_to_25_are_refused_clearly() {
+        for bad in ["0", "26", "x", "-1"] {
+            let e = ExplainArgs::parse(false, 3, &words(&format!("chords --limit {bad}")))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("1 to 25"), "{bad}: {e}");
+        }
+        let e = ExplainArgs::parse(false, 3, &words("chords --limit")).unwrap_err();
+        assert!(e.to_string().contains("needs a number"), "{e}");
+        assert!(parse_limit("25").is_ok() && parse_limit("1").is_ok());
     }
 }

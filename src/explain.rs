@@ -35,12 +35,31 @@ fn trigrams(s: &str) -> HashSet<[char; 3]> {
     padded.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
 }
 
-/// The message printed by `coursebot explain` when nothing matches.
-pub fn nothing_found_text(lib: &Library, query: &str) -> String {
-    let close = closest_headings(&lib.course, query, 5);
-    let mut s = format!("Nothing in the course matches \"{}\".", query.trim());
+/// What to offer when the course has no good answer: the nearest passages' headings from the
+/// search, then headings close in spelling, at most `n`, without repeats.
+pub fn did_you_mean(course: &Course, query: &str, nearest: &[String], n: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for h in nearest
+        .iter()
+        .cloned()
+        .chain(closest_headings(course, query, n))
+    {
+        if out.len() < n && !out.iter().any(|o| o.eq_ignore_ascii_case(&h)) {
+            out.push(h);
+        }
+    }
+    out
+}
+
+/// The message printed by `coursebot explain` when the course has no good answer.
+pub fn no_answer_text(lib: &Library, query: &str, nearest: &[String]) -> String {
+    let close = did_you_mean(&lib.course, query, nearest, 5);
+    let mut s = format!(
+        "Nothing in the course matches \"{}\" well enough: the course has no good answer to that.",
+        query.trim()
+    );
     if !close.is_empty() {
-        s.push_str("\nClosest topics:");
+        s.push_str("\nDid you mean:");
         for h in close {
             s.push_str(&format!("\n  - {h}"));
         }

@@ -269,3 +269,63 @@ async fn a_dropped_connection_is_survived() {
     assert!(embed_text(&cb.json).to_lowercase().contains("chord"));
     bot.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn off_topic_questions_get_no_good_answer_and_suggestions() {
+    let bot = TestBot::start_with(content()).await;
+    let me = alice();
+    for q in ["xyzzy plugh", "how do I make coffee"] {
+        let sent = bot
+            .fake
+            .slash(
+                &me,
+                "explain",
+                serde_json::json!([opt("topic", 3, q.into())]),
+            )
+            .await;
+        let cb = bot.fake.callback(&sent).await;
+        assert_eq!(
+            cb.json["data"]["flags"].as_u64().unwrap_or(0) & 64,
+            64,
+            "{q}: ephemeral"
+        );
+        assert!(
+            cb.json["data"]["embeds"]
+                .as_array()
+                .is_none_or(|e| e.is_empty()),
+            "{q}: no passage"
+        );
+        let content = cb.json["data"]["content"].as_str().unwrap();
+        assert!(content.contains("no good answer"), "{q}: {content}");
+    }
+    bot.assert_schema_ok();
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiz_questions_pasted_into_explain_show_no_question_bank_text() {
+    let bot = TestBot::start_with(content()).await;
+    let me = alice();
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini");
+    let course = coursebot::content::load_course(&dir).unwrap();
+    for q in &course.questions {
+        let sent = bot
+            .fake
+            .slash(
+                &me,
+                "explain",
+                serde_json::json!([opt("topic", 3, q.prompt.clone().into())]),
+            )
+            .await;
+        let cb = bot.fake.callback(&sent).await;
+        let shown = format!("{}\n{}", embed_text(&cb.json), cb.json["data"]["content"]);
+        assert!(
+            !shown.contains(&q.explanation),
+            "{}: the explanation is shown: {shown}",
+            q.id
+        );
+        assert!(!shown.contains("quiz explanation"), "{}: {shown}", q.id);
+    }
+    bot.assert_schema_ok();
+    bot.stop().await.unwrap();
+}

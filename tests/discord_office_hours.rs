@@ -26,7 +26,7 @@ fn member(n: u64) -> Member {
 
 async fn schedule(fake: &FakeDiscord, who: &Member, opts: Vec<Value>) -> Request {
     let s = fake
-        .slash_full(who, "officehours", json!([sub("schedule", opts)]), json!({
+        .slash_full(who, "officehours-admin", json!([sub("schedule", opts)]), json!({
             "channels": {
                 VOICE.to_string(): {"id": VOICE.to_string(), "name": "voice", "type": 2, "permissions": "0"},
                 STAGE.to_string(): {"id": STAGE.to_string(), "name": "stage", "type": 13, "permissions": "0"},
@@ -71,10 +71,6 @@ fn distinct<'a>(reqs: impl Iterator<Item = &'a Request>) -> usize {
     ids.sort();
     ids.dedup();
     ids.len()
-}
-
-async fn settle() {
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 }
 
 /// The .ics file in a multipart callback body.
@@ -222,7 +218,7 @@ async fn office_hours_end_to_end() {
             .fake
             .slash(
                 &admin(),
-                "officehours",
+                "officehours-admin",
                 json!([sub("cancel", vec![opt("id", 4, id.into())])]),
             )
             .await;
@@ -293,7 +289,7 @@ async fn office_hours_end_to_end() {
 
     // 24 hours before: one channel reminder. Not a minute earlier.
     bot.clock.set(utc(2026, 3, 18, 15, 59));
-    settle().await;
+    bot.wait_ticks(2).await;
     let reminders = |bot: &TestBot| {
         ann_messages(&bot.fake)
             .iter()
@@ -305,7 +301,7 @@ async fn office_hours_end_to_end() {
     wait_ann_containing(&bot, "in 1 day").await;
     // A restart in between: the reminder is not sent again.
     let bot = bot.kill_and_restart().await;
-    settle().await;
+    bot.wait_ticks(2).await;
     assert_eq!(
         distinct(
             ann_messages(&bot.fake)
@@ -409,7 +405,7 @@ async fn office_hours_end_to_end() {
         .expect("next week's event");
     let _ = ev2;
     bot.clock.set(utc(2026, 4, 1, 14, 59));
-    settle().await;
+    bot.wait_ticks(2).await;
     let count_day = |bot: &TestBot| {
         distinct(
             ann_messages(&bot.fake)
@@ -419,8 +415,7 @@ async fn office_hours_end_to_end() {
     };
     let before_dst = count_day(&bot);
     bot.clock.set(utc(2026, 4, 1, 15, 0));
-    settle().await;
-    settle().await;
+    bot.wait_ticks(2).await;
     assert_eq!(
         count_day(&bot),
         before_dst + 1,
@@ -466,7 +461,7 @@ async fn office_hours_end_to_end() {
         .fake
         .slash(
             &admin(),
-            "officehours",
+            "officehours-admin",
             json!([sub(
                 "edit",
                 vec![
@@ -495,7 +490,7 @@ async fn office_hours_end_to_end() {
         .fake
         .slash(
             &member(3),
-            "officehours",
+            "officehours-admin",
             json!([sub("cancel", vec![opt("id", 4, 1.into())])]),
         )
         .await;
@@ -504,7 +499,7 @@ async fn office_hours_end_to_end() {
         .fake
         .slash(
             &admin(),
-            "officehours",
+            "officehours-admin",
             json!([sub("cancel", vec![opt("id", 4, 1.into())])]),
         )
         .await;
@@ -519,7 +514,7 @@ async fn office_hours_end_to_end() {
     // No more reminders for it.
     let n = distinct(ann_messages(&bot.fake).iter());
     bot.clock.set(utc(2026, 4, 8, 15, 0));
-    settle().await;
+    bot.wait_ticks(2).await;
     assert_eq!(distinct(ann_messages(&bot.fake).iter()), n);
 
     bot.assert_schema_ok();

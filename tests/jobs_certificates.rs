@@ -221,7 +221,7 @@ async fn announcement_pings_and_roles_retry_then_revoke_removes_the_role() {
         .fake
         .slash_full(
             &admin(),
-            "certs",
+            "certs-admin",
             json!([sub(
                 "revoke",
                 vec![

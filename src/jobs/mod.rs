@@ -108,6 +108,9 @@ pub enum Next {
 
 pub type JobResult = Result<Next, Failure>;
 
+/// A scan of the database for work that became due.
+type Scan = std::pin::Pin<Box<dyn Future<Output = JobResult> + Send>>;
+
 /// Delay before the next attempt after `attempts` failures in a row (1 → 30 s, 2 → 60 s, ...,
 /// at most an hour).
 pub fn backoff(attempts: i64) -> chrono::Duration {
@@ -177,10 +180,7 @@ pub async fn tick(app: App, http: Arc<serenity::Http>) {
     let now = app.clock.now();
     let limit = job_timeout();
     // Scans, each isolated: one that fails does not hold up the others.
-    let scans: [(
-        &str,
-        std::pin::Pin<Box<dyn Future<Output = JobResult> + Send>>,
-    ); 3] = [
+    let scans: [(&str, Scan); 3] = [
         ("quiz scan", Box::pin(quiz::scan(app.clone(), now))),
         (
             "office hours scan",
@@ -279,7 +279,24 @@ pub fn describe(e: &serenity::Error) -> String {
             r.status_code.as_u16(),
             r.error.message
         ),
-        other => other.to_string(),
+        other => {
+            // serenity's text ("Error while sending HTTP request.") hides the cause: add
+            // reqwest's chain ("Connection refused", "dns error", ...).
+            let mut text = other.to_string();
+            let mut source: Option<&(dyn std::error::Error + 'static)> = match other {
+                serenity::Error::Http(serenity::HttpError::Request(r)) => Some(r),
+                _ => std::error::Error::source(other),
+            };
+            while let Some(s) = source {
+                let t = s.to_string();
+                if !text.contains(&t) {
+                    text.push_str(": ");
+                    text.push_str(&t);
+                }
+                source = s.source();
+            }
+            text
+        }
     }
 }
 

@@ -50,12 +50,37 @@ fn offset_at(tz: Tz, t: DateTime<Utc>) -> i32 {
         .local_minus_utc()
 }
 
+/// `t + d`, or `t` when that is out of range (checked: never panics).
+fn shift<T>(t: T, d: Duration) -> T
+where
+    T: Copy + Checked,
+{
+    t.checked(d).unwrap_or(t)
+}
+
+/// Checked addition of a duration, for both date-time types used here.
+trait Checked: Sized {
+    fn checked(self, d: Duration) -> Option<Self>;
+}
+impl Checked for NaiveDateTime {
+    fn checked(self, d: Duration) -> Option<Self> {
+        self.checked_add_signed(d)
+    }
+}
+impl Checked for DateTime<Utc> {
+    fn checked(self, d: Duration) -> Option<Self> {
+        self.checked_add_signed(d)
+    }
+}
+
 /// Offset changes of `tz` between `from` and `to`: (instant, offset before, offset after).
 fn transitions(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(DateTime<Utc>, i32, i32)> {
     let mut out = Vec::new();
     let mut day = from;
     while day < to {
-        let next = day + Duration::days(1);
+        let Some(next) = day.checked_add_signed(Duration::days(1)) else {
+            break;
+        };
         let (a, b) = (offset_at(tz, day), offset_at(tz, next));
         if a != b {
             // Binary search to the second: `hi` is the first second of the new offset.
@@ -88,7 +113,7 @@ fn vtimezone(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>, out: &mut String) {
     fold(
         &format!(
             "DTSTART:{}",
-            local_stamp(from.naive_utc() + Duration::seconds(start_off as i64))
+            local_stamp(shift(from.naive_utc(), Duration::seconds(start_off as i64)))
         ),
         out,
     );
@@ -106,7 +131,7 @@ fn vtimezone(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>, out: &mut String) {
         fold(
             &format!(
                 "DTSTART:{}",
-                local_stamp(at.naive_utc() + Duration::seconds(before as i64))
+                local_stamp(shift(at.naive_utc(), Duration::seconds(before as i64)))
             ),
             out,
         );
@@ -142,7 +167,7 @@ pub fn calendar(
         let last = s
             .until
             .map(|u| crate::quiz::schedule::local_instant(s.tz, u, s.start_local.time()))
-            .unwrap_or(first + Duration::days(2 * 366));
+            .unwrap_or(shift(first, Duration::days(2 * 366)));
         let e = zones.entry(s.tz.name()).or_insert((s.tz, first, last));
         e.1 = e.1.min(first);
         e.2 = e.2.max(last);
@@ -150,8 +175,8 @@ pub fn calendar(
     for (tz, from, to) in zones.values() {
         vtimezone(
             *tz,
-            *from - Duration::days(1),
-            *to + Duration::days(1),
+            shift(*from, -Duration::days(1)),
+            shift(*to, Duration::days(1)),
             &mut out,
         );
     }
@@ -163,7 +188,7 @@ pub fn calendar(
         );
         fold(&format!("DTSTAMP:{}", utc_stamp(now)), &mut out);
         if s.weekly {
-            let end = s.start_local + Duration::minutes(s.duration_minutes);
+            let end = shift(s.start_local, Duration::minutes(s.duration_minutes));
             fold(
                 &format!(
                     "DTSTART;TZID={}:{}",
@@ -193,7 +218,7 @@ pub fn calendar(
             fold(
                 &format!(
                     "DTEND:{}",
-                    utc_stamp(start + Duration::minutes(s.duration_minutes))
+                    utc_stamp(shift(start, Duration::minutes(s.duration_minutes)))
                 ),
                 &mut out,
             );

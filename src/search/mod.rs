@@ -1,14 +1,21 @@
-//! Full-text search over the course with tantivy: one document per lesson section, per glossary
-//! entry and per question explanation. Queries are plain words: syntax characters are ignored,
-//! typos are corrected against the index's own vocabulary, and course synonyms are expanded.
+//! Full-text search over the course with tantivy: one document per lesson section (and per
+//! `### ` sub-section of a section), per module introduction and per glossary entry. Question-bank
+//! text is never a result: each section's questions only expand its document in a hidden,
+//! low-weight field. Queries are plain words: syntax characters are ignored, typos are corrected
+//! against the index's own vocabulary, course synonyms are expanded, Celery identifiers match
+//! however they are spelled (see [`idents`]), and a passage that covers too little of what was
+//! asked is not offered as an answer.
 
+mod eval;
+pub mod idents;
+mod plain;
 mod query;
 mod typo;
 
 use crate::content::{Course, Module};
 use anyhow::{Context, Result};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
 use tantivy::schema::{
@@ -17,17 +24,39 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    WhitespaceTokenizer,
 };
-use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument};
+use tantivy::{doc, DocAddress, DocSet, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
+pub use eval::{
+    answers, default_devset_path, evaluate, load_devset, render as render_eval, DevQuery, DevSet,
+    EvalReport, Outcome, MRR_DEPTH,
+};
+pub use plain::to_plain;
 pub use query::normalize_query;
 
 /// Name of the analyzer registered for heading and body fields.
 const ANALYZER: &str = "course_en";
+/// Name of the analyzer of the identifier field: space-separated compounds, lowercased.
+const IDENT_ANALYZER: &str = "course_ident";
 /// File in the index directory that names the current index build (the content hash).
 const CURRENT_FILE: &str = "CURRENT";
+/// Bump when the schema or how documents are built changes: an index built by an older
+/// binary from the same content is then rebuilt instead of being read with the wrong fields.
+const INDEX_VERSION: u64 = 2;
 /// Characters of excerpt shown for a hit.
 pub const EXCERPT_CHARS: usize = 350;
+/// The most results one search returns; any asked limit is clamped to 1..=MAX_LIMIT.
+pub const MAX_LIMIT: usize = 25;
+/// A passage is an answer only when it contains at least this share (IDF-weighted) of the
+/// query's content words; below it, the course has no good answer.
+pub const MIN_COVERAGE: f32 = 0.2;
+/// Whether `### ` sub-sections are passages of their own (see BENCHMARKS.md for the measure).
+const INDEX_SUBSECTIONS: bool = true;
+/// Separator between a section's heading and a sub-section's in a hit's heading.
+pub const SUBSECTION_SEPARATOR: &str = " › ";
+/// Candidates read from the index before re-ranking and de-duplication.
+const CANDIDATES: usize = 40;
 
 /// What kind of document a hit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -37,7 +66,6 @@ pub enum HitKind {
     /// The introduction of a module (the text before its first `## ` section).
     Overview,
     Glossary,
-    Question,
 }
 
 impl HitKind {
@@ -46,25 +74,22 @@ impl HitKind {
             HitKind::Section => "section",
             HitKind::Overview => "overview",
             HitKind::Glossary => "glossary",
-            HitKind::Question => "question",
         }
     }
     fn parse(s: &str) -> Self {
         match s {
             "glossary" => HitKind::Glossary,
-            "question" => HitKind::Question,
             "overview" => HitKind::Overview,
             _ => HitKind::Section,
         }
     }
-    /// Lessons first: a question's explanation or a glossary line is a weaker answer.
+    /// Lessons first: a glossary line or a module introduction is a weaker answer.
     fn weight(self) -> f32 {
         match self {
             HitKind::Section => 1.0,
             // A module's introduction names its topics; the topic's own section answers better.
             HitKind::Overview => 0.75,
             HitKind::Glossary => 0.8,
-            HitKind::Question => 0.55,
         }
     }
 }
@@ -75,13 +100,23 @@ pub struct Hit {
     pub module: String,
     pub module_title: String,
     pub path: String,
+    /// The section's heading; a sub-section's is `Section › Sub-section`.
     pub heading: String,
-    /// Part of the text around the matched words, each marked `**like this**`.
+    /// Plain text around the matched words, each marked `**like this**`.
     pub excerpt: String,
-    /// The whole section (or glossary definition, or question explanation).
+    /// The whole passage as markdown (section, sub-section or glossary definition).
     pub text: String,
     pub score: f32,
     pub kind: HitKind,
+}
+
+/// What a search found: confident answers, or none and the closest headings.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Answer {
+    /// Passages that answer, best first (empty when the course has no good answer).
+    pub hits: Vec<Hit>,
+    /// When `hits` is empty: headings of the nearest passages, for "did you mean".
+    pub did_you_mean: Vec<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -89,25 +124,56 @@ struct Fields {
     kind: Field,
     module: Field,
     path: Field,
+    /// Passages of one `## ` section share a group: one of them per result list.
+    group: Field,
     heading: Field,
     body: Field,
+    /// The body as plain text, for excerpts (stored only).
+    plain: Field,
+    /// The module's title (indexed only).
+    title: Field,
+    /// Prompts and explanations of the section's questions (never shown).
+    expansion: Field,
+    /// Identifier compounds of heading and body (indexed only).
+    idents: Field,
+}
+
+impl Fields {
+    fn query(&self) -> query::QueryFields {
+        query::QueryFields {
+            heading: self.heading,
+            body: self.body,
+            title: self.title,
+            expansion: self.expansion,
+            idents: self.idents,
+        }
+    }
 }
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = TextOptions::default()
-        .set_indexing_options(
+    let indexed = |tokenizer: &str, positions: bool| {
+        TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                .set_tokenizer(tokenizer)
+                .set_index_option(if positions {
+                    IndexRecordOption::WithFreqsAndPositions
+                } else {
+                    IndexRecordOption::WithFreqs
+                }),
         )
-        .set_stored();
+    };
     let fields = Fields {
         kind: b.add_text_field("kind", STRING | STORED),
         module: b.add_text_field("module", STRING | STORED),
         path: b.add_text_field("path", STRING | STORED),
-        heading: b.add_text_field("heading", text.clone()),
-        body: b.add_text_field("body", text),
+        group: b.add_text_field("group", STRING | STORED),
+        heading: b.add_text_field("heading", indexed(ANALYZER, true).set_stored()),
+        body: b.add_text_field("body", indexed(ANALYZER, true).set_stored()),
+        plain: b.add_text_field("plain", STORED),
+        title: b.add_text_field("title", indexed(ANALYZER, false)),
+        expansion: b.add_text_field("expansion", indexed(ANALYZER, false)),
+        idents: b.add_text_field("idents", indexed(IDENT_ANALYZER, false)),
     };
     (b.build(), fields)
 }
@@ -121,6 +187,20 @@ pub fn analyzer() -> TextAnalyzer {
         .filter(StopWordFilter::new(Language::English).expect("tantivy ships English stop words"))
         .filter(Stemmer::new(Language::English))
         .build()
+}
+
+fn ident_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WhitespaceTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(LowerCaser)
+        .build()
+}
+
+fn register(index: &Index) {
+    index.tokenizers().register(ANALYZER, analyzer());
+    index
+        .tokenizers()
+        .register(IDENT_ANALYZER, ident_analyzer());
 }
 
 /// Analyzed tokens of `text`.
@@ -139,12 +219,18 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     vocab: typo::Vocab,
+    ident_vocab: HashSet<String>,
+    fillers: HashSet<String>,
+    /// Analyzed words of headings, glossary terms and module titles.
+    topic_words: HashSet<String>,
     synonyms: Vec<(String, Vec<String>)>,
     module_titles: HashMap<String, String>,
     /// The query analyzer, built once (cloned per query).
     analyzer: TextAnalyzer,
     /// Headings and glossary terms, for autocomplete: (display text, analyzed tokens).
     suggestions: Vec<(String, Vec<String>)>,
+    /// Documents in the index, for IDF.
+    num_docs: u64,
     /// Directory of the build in use.
     pub dir: PathBuf,
     /// Whether opening had to (re)build the index because the content changed.
@@ -153,9 +239,13 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     /// Open the index in `index_root` built from content with hash `hash`; build it first if
-    /// it is missing or was built from other content. Old builds are removed.
+    /// it is missing or was built from other content (or by a binary with another schema).
+    /// Old builds are removed.
     pub fn open_or_build(index_root: &Path, course: &Course, hash: u64) -> Result<SearchIndex> {
-        let name = format!("{hash:016x}");
+        let name = format!(
+            "{:016x}",
+            hash ^ INDEX_VERSION.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        );
         let dir = index_root.join(&name);
         let current = std::fs::read_to_string(index_root.join(CURRENT_FILE)).ok();
         let (index, rebuilt) = if current.as_deref().map(str::trim) == Some(name.as_str())
@@ -180,13 +270,13 @@ impl SearchIndex {
     pub fn in_memory(course: &Course) -> Result<SearchIndex> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
-        index.tokenizers().register(ANALYZER, analyzer());
+        register(&index);
         fill(&index, fields, course)?;
         Self::from_index(index, course, PathBuf::new())
     }
 
     fn from_index(index: Index, course: &Course, dir: PathBuf) -> Result<SearchIndex> {
-        index.tokenizers().register(ANALYZER, analyzer());
+        register(&index);
         let fields = schema().1;
         let reader = index
             .reader_builder()
@@ -194,7 +284,9 @@ impl SearchIndex {
             .try_into()
             .context("opening the search index reader")?;
         let vocab = typo::Vocab::from_reader(&reader, &[fields.heading, fields.body])?;
+        let ident_vocab = typo::Vocab::terms_of(&reader, fields.idents)?;
         let mut an = analyzer();
+        let fillers = tokens(&mut an, query::FILLER_WORDS).into_iter().collect();
         let synonyms = course
             .synonyms
             .iter()
@@ -212,12 +304,20 @@ impl SearchIndex {
                 }
             }
         }
+        let num_docs = reader.searcher().num_docs();
+        let topic_words = suggestions
+            .iter()
+            .flat_map(|(_, t)| t.iter().cloned())
+            .collect();
         Ok(SearchIndex {
             analyzer: an,
             index,
             reader,
             fields,
             vocab,
+            ident_vocab,
+            fillers,
+            topic_words,
             synonyms,
             module_titles: course
                 .modules
@@ -225,36 +325,59 @@ impl SearchIndex {
                 .map(|m| (m.id.clone(), m.title.clone()))
                 .collect(),
             suggestions,
+            num_docs,
             dir,
             rebuilt: false,
         })
     }
 
-    /// The best passages for `query`, best first, at most `limit`. Never fails on user input:
-    /// an empty or meaningless query returns no hits.
+    /// The passages that answer `query`, best first, at most `limit` (clamped to
+    /// 1..=[`MAX_LIMIT`]), from as many different sections. Never fails on user input: an
+    /// empty, meaningless or off-topic query returns no hits.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
-        match self.try_search(query, limit) {
-            Ok(h) => h,
+        self.answer(query, limit).hits
+    }
+
+    /// Like [`SearchIndex::search`], and when nothing answers well enough, the headings of the
+    /// nearest passages ("did you mean").
+    pub fn answer(&self, query: &str, limit: usize) -> Answer {
+        match self.try_answer(query, limit.clamp(1, MAX_LIMIT)) {
+            Ok(a) => a,
             Err(e) => {
                 tracing::error!(error = %e, "search failed");
-                Vec::new()
+                Answer::default()
             }
         }
     }
 
-    fn try_search(&self, raw: &str, limit: usize) -> Result<Vec<Hit>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
+    fn idf(&self, t: &str) -> f32 {
+        let n = self.num_docs.max(1) as f32;
+        let df = self.vocab.df(t) as f32;
+        (1.0 + n / (df + 1.0)).ln()
+    }
+
+    fn try_answer(&self, raw: &str, limit: usize) -> Result<Answer> {
         let mut an = self.analyzer.clone();
-        let plan = query::plan(raw, &mut an, &self.vocab, &self.synonyms);
-        let Some(q) = plan.to_query(self.fields.heading, self.fields.body) else {
-            return Ok(Vec::new());
+        let cx = query::Context {
+            vocab: &self.vocab,
+            ident_vocab: &self.ident_vocab,
+            synonyms: &self.synonyms,
+            fillers: &self.fillers,
+            lexicon: idents::Lexicon::builtin(),
+            topic_words: &self.topic_words,
+        };
+        let plan = query::plan(raw, &mut an, &cx);
+        let Some(q) = plan.to_query(self.fields.query()) else {
+            return Ok(Answer::default());
         };
         let searcher = self.reader.searcher();
-        let fetch = limit * 3 + 10;
-        let top = searcher.search(&q, &TopDocs::with_limit(fetch).order_by_score())?;
-        let mut hits = Vec::with_capacity(top.len());
+        let top = searcher.search(&q, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
+        struct Cand {
+            hit: Hit,
+            group: String,
+            addr: DocAddress,
+        }
+        let mut cands = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let d: TantivyDocument = searcher.doc(addr)?;
             let get = |f: Field| {
@@ -265,40 +388,95 @@ impl SearchIndex {
             };
             let kind = HitKind::parse(&get(self.fields.kind));
             let heading = get(self.fields.heading);
-            let text = get(self.fields.body);
             let heading_tokens = tokens(&mut an, &heading);
             let bonus = plan.heading_bonus(&heading_tokens);
             let module = get(self.fields.module);
-            hits.push(Hit {
-                module_title: self.module_titles.get(&module).cloned().unwrap_or_default(),
-                module,
-                path: get(self.fields.path),
-                excerpt: String::new(),
-                heading,
-                text,
-                score: score * kind.weight() * bonus,
-                kind,
+            cands.push(Cand {
+                hit: Hit {
+                    module_title: self.module_titles.get(&module).cloned().unwrap_or_default(),
+                    module,
+                    path: get(self.fields.path),
+                    excerpt: get(self.fields.plain),
+                    heading,
+                    text: get(self.fields.body),
+                    score: score * kind.weight() * bonus,
+                    kind,
+                },
+                group: get(self.fields.group),
+                addr,
             });
         }
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-        // A question's explanation adds nothing under the section it tests.
-        let mut shown: Vec<(String, String)> = Vec::new();
-        hits.retain(|h| {
-            let key = (h.module.clone(), h.heading.to_lowercase());
-            if h.kind == HitKind::Question && shown.contains(&key) {
-                return false;
+        cands.sort_by(|a, b| b.hit.score.total_cmp(&a.hit.score));
+        // One passage per section: the best of a section and its sub-sections.
+        let mut groups = HashSet::new();
+        cands.retain(|c| groups.insert(c.group.clone()));
+        let answerable = plan.answerable();
+        let mut hits = Vec::new();
+        let mut weak = Vec::new();
+        for c in cands {
+            if hits.len() >= limit {
+                break;
             }
-            shown.push(key);
-            true
-        });
-        hits.truncate(limit);
-        // Excerpts only for what is returned: marking matches tokenizes the whole section.
+            let have = self.terms_in(&searcher, c.addr, &plan)?;
+            if answerable && plan.coverage(&have, |t| self.idf(t)) >= MIN_COVERAGE {
+                hits.push(c.hit);
+            } else if weak.len() < 5 {
+                weak.push(c.hit.heading);
+            }
+        }
+        if hits.is_empty() {
+            return Ok(Answer {
+                hits,
+                did_you_mean: weak,
+            });
+        }
+        // Excerpts only for what is returned: marking matches tokenizes the whole passage.
         let mut snip = SnippetGenerator::create(&searcher, &*q, self.fields.body)?;
         snip.set_max_num_chars(EXCERPT_CHARS);
         for h in &mut hits {
-            h.excerpt = excerpt(&snip, &h.text);
+            h.excerpt = excerpt(&snip, &h.excerpt);
         }
-        Ok(hits)
+        Ok(Answer {
+            hits,
+            did_you_mean: Vec::new(),
+        })
+    }
+
+    /// Which of the plan's content words (and their alternatives) the document at `addr`
+    /// contains, in any searchable field, read from the postings (no re-tokenizing).
+    fn terms_in(
+        &self,
+        searcher: &tantivy::Searcher,
+        addr: DocAddress,
+        plan: &query::Plan,
+    ) -> Result<HashSet<String>> {
+        let seg = searcher.segment_reader(addr.segment_ord);
+        let f = self.fields;
+        let mut have = HashSet::new();
+        for c in &plan.core {
+            for t in std::iter::once(&c.token).chain(&c.alts) {
+                if have.contains(t) {
+                    continue;
+                }
+                for field in [f.heading, f.body, f.expansion, f.title, f.idents] {
+                    let inv = seg.inverted_index(field)?;
+                    let term = Term::from_field_text(field, t);
+                    if let Some(mut p) = inv.read_postings(&term, IndexRecordOption::Basic)? {
+                        // `seek` only moves forward: a list may start past the document.
+                        let at = if p.doc() < addr.doc_id {
+                            p.seek(addr.doc_id)
+                        } else {
+                            p.doc()
+                        };
+                        if at == addr.doc_id {
+                            have.insert(t.clone());
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(have)
     }
 
     /// Up to `limit` headings or glossary terms for what a member has typed so far, best first:
@@ -326,9 +504,7 @@ impl SearchIndex {
             }
         }
         for h in self.search(typed, limit * 2) {
-            if h.kind != HitKind::Question {
-                push(&mut out, &h.heading);
-            }
+            push(&mut out, &h.heading);
         }
         if let Some(last) = norm.split(' ').next_back() {
             for (s, _) in &self.suggestions {
@@ -345,7 +521,7 @@ impl SearchIndex {
 
     /// Number of documents in the index.
     pub fn num_docs(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.num_docs
     }
 
     /// Access for diagnostics and benchmarks.
@@ -354,35 +530,44 @@ impl SearchIndex {
     }
 }
 
-fn excerpt(snip: &SnippetGenerator, text: &str) -> String {
-    let s = snip.snippet(text);
+/// The part of `plain` (a passage as plain text) around the matched words, each marked
+/// `**like this**`; whole identifiers are marked, never a piece of one.
+fn excerpt(snip: &SnippetGenerator, plain: &str) -> String {
+    let s = snip.snippet(plain);
     if s.fragment().is_empty() {
-        let mut e: String = text.chars().take(EXCERPT_CHARS).collect();
-        if e.len() < text.len() {
+        let mut e: String = plain.chars().take(EXCERPT_CHARS).collect();
+        if e.len() < plain.len() {
             e.push('…');
         }
         return e;
     }
-    let frag = s.fragment();
-    let mut out = String::with_capacity(frag.len() + 16);
-    let mut pos = 0;
-    for r in s.highlighted() {
-        if r.start < pos || r.end > frag.len() {
-            continue;
-        }
-        out.push_str(&frag[pos..r.start]);
-        out.push_str("**");
-        out.push_str(&frag[r.clone()]);
-        out.push_str("**");
-        pos = r.end;
-    }
-    out.push_str(&frag[pos..]);
     let range = s.fragment_range();
+    // Work on the whole text so a highlight can grow to an identifier's edge.
+    let marks: Vec<_> = s
+        .highlighted()
+        .iter()
+        .map(|r| r.start + range.start..r.end + range.start)
+        .collect();
+    let marks = plain::widen_to_identifiers(plain, &marks);
+    let start = marks
+        .first()
+        .map_or(range.start, |m| m.start.min(range.start));
+    let end = marks.last().map_or(range.end, |m| m.end.max(range.end));
+    let mut out = String::with_capacity(end - start + 16);
+    let mut pos = start;
+    for m in &marks {
+        out.push_str(&plain[pos..m.start]);
+        out.push_str("**");
+        out.push_str(&plain[m.clone()]);
+        out.push_str("**");
+        pos = m.end;
+    }
+    out.push_str(&plain[pos..end]);
     let mut out = out.trim().to_string();
-    if range.start > 0 {
+    if start > 0 {
         out.insert(0, '…');
     }
-    if range.end < text.len() {
+    if end < plain.len() {
         out.push('…');
     }
     out
@@ -399,7 +584,7 @@ fn build(index_root: &Path, dir: &Path, name: &str, course: &Course) -> Result<I
     let (schema, fields) = schema();
     let index = Index::create_in_dir(dir, schema)
         .with_context(|| format!("creating search index in {}", dir.display()))?;
-    index.tokenizers().register(ANALYZER, analyzer());
+    register(&index);
     fill(&index, fields, course)?;
     // Point CURRENT at the new build atomically, then remove older builds.
     let tmp = index_root.join(format!("{CURRENT_FILE}.tmp"));
@@ -425,44 +610,117 @@ fn fill(index: &Index, f: Fields, course: &Course) -> Result<()> {
     let mut writer: tantivy::IndexWriter = index
         .writer_with_num_threads(1, 30_000_000)
         .context("index writer")?;
-    for m in &course.modules {
-        add_module(&mut writer, f, m)?;
-    }
+    // The question bank, as hidden expansion of the section each question is about.
+    let mut expansions: HashMap<(String, String), String> = HashMap::new();
     for q in &course.questions {
-        let path = course
-            .module(&q.module)
-            .map(|m| m.path.clone())
-            .unwrap_or_default();
-        writer.add_document(doc!(
-            f.kind => HitKind::Question.as_str(),
-            f.module => q.module.clone(),
-            f.path => path,
-            f.heading => q.topic.clone(),
-            f.body => format!("{}\n\n{}", q.prompt, q.explanation),
-        ))?;
+        let e = expansions
+            .entry((q.module.clone(), q.topic.to_lowercase()))
+            .or_default();
+        e.push_str(&q.prompt);
+        e.push('\n');
+        e.push_str(&q.explanation);
+        e.push('\n');
+    }
+    for m in &course.modules {
+        add_module(&mut writer, f, m, &expansions)?;
     }
     writer.commit().context("committing the search index")?;
     Ok(())
 }
 
-fn add_module(writer: &mut tantivy::IndexWriter, f: Fields, m: &Module) -> Result<()> {
-    for s in &m.sections {
+/// A section's `### ` sub-sections: (heading, body), outside code fences. Empty when it has
+/// none.
+pub fn subsections(body: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut fence: Option<&str> = None;
+    for line in body.lines() {
+        let t = line.trim_start();
+        for marker in ["```", "~~~"] {
+            if t.starts_with(marker) {
+                match fence {
+                    None => fence = Some(marker),
+                    Some(m) if m == marker => fence = None,
+                    Some(_) => {}
+                }
+            }
+        }
+        if fence.is_none() {
+            if let Some(h) = line.strip_prefix("### ") {
+                out.push((h.trim().to_string(), String::new()));
+                continue;
+            }
+        }
+        if let Some((_, b)) = out.last_mut() {
+            b.push_str(line);
+            b.push('\n');
+        }
+    }
+    out
+}
+
+fn add_module(
+    writer: &mut tantivy::IndexWriter,
+    f: Fields,
+    m: &Module,
+    expansions: &HashMap<(String, String), String>,
+) -> Result<()> {
+    let lex = idents::Lexicon::builtin();
+    let add = |kind: HitKind, group: String, heading: &str, body: &str, expansion: &str| {
         writer.add_document(doc!(
-            f.kind => if s.overview { HitKind::Overview } else { HitKind::Section }.as_str(),
+            f.kind => kind.as_str(),
             f.module => m.id.clone(),
             f.path => m.path.clone(),
-            f.heading => s.heading.clone(),
-            f.body => s.body.clone(),
-        ))?;
+            f.group => group,
+            f.heading => heading.to_string(),
+            f.body => body.to_string(),
+            f.plain => to_plain(body),
+            f.title => m.title.clone(),
+            f.expansion => expansion.to_string(),
+            f.idents => idents::document_compounds(&format!("{heading}\n{body}"), lex),
+        ))
+    };
+    for s in &m.sections {
+        let kind = if s.overview {
+            HitKind::Overview
+        } else {
+            HitKind::Section
+        };
+        let group = format!("{}/{}", m.id, s.heading.to_lowercase());
+        let expansion = expansions
+            .get(&(m.id.clone(), s.heading.to_lowercase()))
+            .map(String::as_str)
+            .unwrap_or_default();
+        add(kind, group.clone(), &s.heading, &s.body, expansion)?;
+        if INDEX_SUBSECTIONS && !s.overview {
+            for (sub, body) in subsections(&s.body) {
+                let heading = format!("{}{SUBSECTION_SEPARATOR}{sub}", s.heading);
+                add(kind, group.clone(), &heading, body.trim(), "")?;
+            }
+        }
     }
     for g in &m.glossary {
-        writer.add_document(doc!(
-            f.kind => HitKind::Glossary.as_str(),
-            f.module => m.id.clone(),
-            f.path => m.path.clone(),
-            f.heading => g.term.clone(),
-            f.body => g.definition.clone(),
-        ))?;
+        add(
+            HitKind::Glossary,
+            format!("{}/glossary/{}", m.id, g.term.to_lowercase()),
+            &g.term,
+            &g.definition,
+            "",
+        )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subsections_skip_code_fences() {
+        let body = "intro\n\n### One\nfirst\n```\n### not a heading\n```\n### Two\nsecond\n";
+        let s = subsections(body);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].0, "One");
+        assert!(s[0].1.contains("### not a heading"));
+        assert_eq!(s[1], ("Two".to_string(), "second\n".to_string()));
+    }
 }

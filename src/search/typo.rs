@@ -44,6 +44,29 @@ impl Vocab {
         Vocab { df, by_len }
     }
 
+    /// Every term of one field (no counts).
+    pub fn terms_of(
+        reader: &IndexReader,
+        field: Field,
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut out = std::collections::HashSet::new();
+        for seg in reader.searcher().segment_readers() {
+            let inv = seg.inverted_index(field)?;
+            let mut stream = inv.terms().stream()?;
+            while stream.advance() {
+                if let Ok(s) = std::str::from_utf8(stream.key()) {
+                    out.insert(s.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Documents that contain `t` (0 when the index does not have it).
+    pub fn df(&self, t: &str) -> u32 {
+        self.df.get(t).copied().unwrap_or(0)
+    }
+
     pub fn contains(&self, t: &str) -> bool {
         self.df.contains_key(t)
     }

@@ -55,9 +55,10 @@ pub async fn explain(
         .search_within(INDEX_WAIT)
         .await
         .ok_or(UserError::IndexNotReady)?;
-    let hits = search.search(&topic, 3);
+    let answer = search.answer(&topic, 3);
+    let hits = answer.hits;
     if hits.is_empty() {
-        let closest = crate::explain::closest_headings(&app.course, &topic, 5);
+        let closest = crate::explain::did_you_mean(&app.course, &topic, &answer.did_you_mean, 5);
         ctx.send(
             poise::CreateReply::default()
                 .content(render::nothing_found(&topic, &closest))

@@ -1,4 +1,4 @@
-//! `/officehours schedule|list|edit|cancel|calendar`.
+//! `/officehours list|calendar`; the staff subcommands `schedule|edit|cancel` are registered under `/officehours-admin` (see `staff.rs`).
 
 use super::quiz::autocomplete_timezone;
 use crate::discord::checks::Actor;
@@ -7,7 +7,7 @@ use crate::discord::render::{self, office_hours as view};
 use crate::discord::{Context, Error};
 use crate::error::UserError;
 use crate::jobs::office_hours::{cancel_event, sync_event};
-use crate::office_hours::{plan, Series};
+use crate::office_hours::{plan, plan_with, Series, StartRule};
 use crate::store::office_hours as db;
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateAttachment, CreateMessage, Permissions};
@@ -28,7 +28,7 @@ pub enum Repeat {
     slash_command,
     guild_only,
     rename = "officehours",
-    subcommands("schedule", "list", "edit", "cancel", "calendar"),
+    subcommands("list", "calendar"),
     subcommand_required
 )]
 pub async fn officehours(_ctx: Context<'_>) -> Result<(), Error> {
@@ -229,25 +229,13 @@ pub async fn edit(
         let started = crate::office_hours::instant(tz, s.start_local).is_none_or(|t| t <= now);
         // A weekly series that already started keeps its first start when only the duration
         // or timezone changes; anything else is validated as a new plan.
-        let p = if s.weekly && start_s.trim() == current && started {
-            if !(1..=crate::office_hours::MAX_DURATION_MINUTES).contains(&d) {
-                return Err(UserError::Invalid(
-                    "The duration must be 1 to 480 minutes (8 hours).".into(),
-                )
-                .into());
-            }
-            crate::office_hours::Plan {
-                start_local: s.start_local,
-                tz,
-                duration_minutes: d,
-                weekly: true,
-                until: s.until,
-                first_start: now,
-            }
+        let rule = if s.weekly && start_s.trim() == current && started {
+            StartRule::KeepPast
         } else {
-            plan(&start_s, &tz_s, d, s.weekly, until_s.as_deref(), now)
-                .map_err(UserError::Invalid)?
+            StartRule::Future
         };
+        let p = plan_with(&start_s, &tz_s, d, s.weekly, until_s.as_deref(), now, rule)
+            .map_err(UserError::Invalid)?;
         moved = p.start_local != s.start_local || p.tz != s.tz;
         s.start_local = p.start_local;
         s.tz = p.tz;
@@ -330,7 +318,7 @@ pub async fn cancel(
         CreateMessage::new()
             .content(format!(
                 "Office hours #{id} **{}** are cancelled.",
-                render::truncate(&render::defuse(&stored.series.topic), 200)
+                render::user_text(&stored.series.topic, 200)
             ))
             .allowed_mentions(render::no_pings()),
     )

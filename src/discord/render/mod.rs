@@ -113,7 +113,6 @@ pub fn explain_page(
         .map(|p| p.title.clone())
         .unwrap_or_else(|| h.path.clone());
     let title = match h.kind {
-        crate::search::HitKind::Question => format!("{} (quiz explanation)", h.heading),
         crate::search::HitKind::Glossary => format!("Glossary: {}", h.heading),
         crate::search::HitKind::Section | crate::search::HitKind::Overview => h.heading.clone(),
     };
@@ -154,14 +153,15 @@ pub fn explain_page(
     (embed, rows)
 }
 
-/// The ephemeral text for a search that found nothing.
+/// The ephemeral text for a search the course has no good answer to, with "did you mean"
+/// headings.
 pub fn nothing_found(query: &str, closest: &[String]) -> String {
     let mut s = format!(
-        "I found nothing in the course about “{}”.",
+        "I found nothing in the course about “{}”: the course has no good answer to that.",
         truncate(&defuse(query.trim()), 200)
     );
     if !closest.is_empty() {
-        s.push_str("\nClosest topics:");
+        s.push_str("\nDid you mean:");
         for c in closest {
             s.push_str(&format!("\n• {c}"));
         }
