@@ -26,7 +26,7 @@ fn member(n: u64) -> Member {
 
 async fn schedule(fake: &FakeDiscord, who: &Member, opts: Vec<Value>) -> Request {
     let s = fake
-        .slash_full(who, "officehours", json!([sub("schedule", opts)]), json!({
+        .slash_full(who, "officehours-admin", json!([sub("schedule", opts)]), json!({
             "channels": {
                 VOICE.to_string(): {"id": VOICE.to_string(), "name": "voice", "type": 2, "permissions": "0"},
                 STAGE.to_string(): {"id": STAGE.to_string(), "name": "stage", "type": 13, "permissions": "0"},
@@ -218,7 +218,7 @@ async fn office_hours_end_to_end() {
             .fake
             .slash(
                 &admin(),
-                "officehours",
+                "officehours-admin",
                 json!([sub("cancel", vec![opt("id", 4, id.into())])]),
             )
             .await;
@@ -461,7 +461,7 @@ async fn office_hours_end_to_end() {
         .fake
         .slash(
             &admin(),
-            "officehours",
+            "officehours-admin",
             json!([sub(
                 "edit",
                 vec![
@@ -490,7 +490,7 @@ async fn office_hours_end_to_end() {
         .fake
         .slash(
             &member(3),
-            "officehours",
+            "officehours-admin",
             json!([sub("cancel", vec![opt("id", 4, 1.into())])]),
         )
         .await;
@@ -499,7 +499,7 @@ async fn office_hours_end_to_end() {
         .fake
         .slash(
             &admin(),
-            "officehours",
+            "officehours-admin",
             json!([sub("cancel", vec![opt("id", 4, 1.into())])]),
         )
         .await;

@@ -1,4 +1,4 @@
-//! `/officehours schedule|list|edit|cancel|calendar`.
+//! `/officehours list|calendar` for everyone; `schedule|edit|cancel` are registered under `/officehours-admin` (see `staff.rs`).
 
 use super::quiz::autocomplete_timezone;
 use crate::discord::checks::Actor;
@@ -28,7 +28,7 @@ pub enum Repeat {
     slash_command,
     guild_only,
     rename = "officehours",
-    subcommands("schedule", "list", "edit", "cancel", "calendar"),
+    subcommands("list", "calendar"),
     subcommand_required
 )]
 pub async fn officehours(_ctx: Context<'_>) -> Result<(), Error> {
