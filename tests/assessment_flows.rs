@@ -79,7 +79,7 @@ async fn schedule_something(bot: &TestBot) {
         .fake
         .slash_full(
             &admin(),
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "schedule",
                 vec![
@@ -109,6 +109,22 @@ fn posted(bot: &TestBot, quiz: i64, qid: &str) -> Value {
         "components": serde_json::to_value(rows).unwrap(),
     });
     message_json(bot.fake.next_id(), QUIZ_CHANNEL, &data)
+}
+
+/// An ephemeral refusal: a code the id parser already rejects (`c99`: no such button can
+/// exist; `zz`) is "not valid"; a code that parses but does not fit the question is "Could not
+/// read that answer … Nothing was saved".
+fn refused(t: &str, code: &str) -> bool {
+    let unparsable = matches!(code, "c" | "zz")
+        || code
+            .strip_prefix('c')
+            .and_then(|k| k.parse::<u8>().ok())
+            .is_some_and(|k| k >= 25);
+    if unparsable {
+        t.contains("not valid")
+    } else {
+        t.contains("Could not read that answer") && t.contains("Nothing was saved")
+    }
 }
 
 async fn click(
@@ -159,10 +175,7 @@ async fn forged_and_mismatched_daily_answers_store_nothing() {
             values,
         )
         .await;
-        assert!(
-            t.contains("Could not read that answer") && t.contains("Nothing was saved"),
-            "qz:{quiz}:{code}: {t}"
-        );
+        assert!(refused(&t, code), "qz:{quiz}:{code}: {t}");
         assert!(db::answers_of(&bot.app.db, quiz).await.unwrap().is_empty());
     }
     // The fill-in "Answer" button only opens a modal on a fill-in question.
@@ -325,7 +338,7 @@ async fn forged_practice_codes_use_nothing_up() {
             (code == "m").then(|| vec!["0-0".to_string()]),
         )
         .await;
-        assert!(t.contains("Could not read that answer"), "{code}: {t}");
+        assert!(refused(&t, code), "{code}: {t}");
     }
     let s = bot
         .fake
@@ -337,6 +350,32 @@ async fn forged_practice_codes_use_nothing_up() {
         .await;
     let t = reply_text(&bot.fake.callback(&s).await);
     assert!(t.contains("Could not read that answer"), "{t}");
+    let sess = coursebot::store::practice::get_session(&bot.app.db, session)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sess.position, 0, "nothing used up");
+    // A session of another server is not answered from this one.
+    let set_guild = |g: u64| {
+        sqlx::query("UPDATE practice_sessions SET guild_id = ? WHERE id = ?")
+            .bind(g as i64)
+            .bind(session)
+    };
+    set_guild(2_000_000_000_000_000_999)
+        .execute(&bot.app.db)
+        .await
+        .unwrap();
+    let code = choice_code(&format!("pr:{session}:0"), &q, true);
+    let t = click(
+        &bot.fake,
+        &me,
+        &msg,
+        &format!("pr:{session}:0:{code}"),
+        None,
+    )
+    .await;
+    assert!(t.contains("another server"), "{t}");
+    set_guild(GUILD_ID).execute(&bot.app.db).await.unwrap();
     let sess = coursebot::store::practice::get_session(&bot.app.db, session)
         .await
         .unwrap()
@@ -380,7 +419,7 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
         d.contains("**1/1**")
             && d.contains("does not complete the module")
             && d.contains(
-                "Practice of 1 questions: a module is complete after a passed practice of 3"
+                "Practice of 1 question: a module is complete after a passed practice of 3"
             ),
         "{d}"
     );
@@ -555,7 +594,7 @@ async fn exam_order_is_the_same_after_a_restart_and_answers_map_back() {
             )
             .await;
         let t = reply_text(&bot.fake.callback(&s).await);
-        assert!(t.contains("Could not read that answer"), "{code}: {t}");
+        assert!(refused(&t, code), "{code}: {t}");
     }
     let s = bot
         .fake
@@ -609,7 +648,7 @@ async fn the_closed_daily_quiz_keeps_the_order_and_drops_the_instructions() {
         .fake
         .slash_full(
             &admin(),
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "schedule",
                 vec![

@@ -44,7 +44,7 @@ async fn forged_explain_and_slicing_ids_are_refused_and_the_bot_keeps_serving() 
         assert!(is_ephemeral(&cb), "{forged}: {}", cb.json);
         let text = reply_text(&cb);
         assert!(
-            text.contains("not valid"),
+            text.contains("not valid") || text.contains("Could not read that answer"),
             "{forged}: a clear refusal, got {text:?}"
         );
     }
@@ -88,10 +88,10 @@ async fn a_forged_modal_id_is_refused() {
             .await;
         let cb = bot.fake.callback(&sent).await;
         assert!(is_ephemeral(&cb), "{forged}: {}", cb.json);
+        let text = reply_text(&cb);
         assert!(
-            reply_text(&cb).contains("not valid"),
-            "{forged}: {}",
-            cb.json
+            text.contains("not valid") || text.contains("Could not read that answer"),
+            "{forged}: {text}"
         );
     }
     bot.stop().await.unwrap();

@@ -25,7 +25,7 @@ async fn two_thousand_members_answer_at_once() {
         .fake
         .slash_full(
             &admin,
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "schedule",
                 vec![

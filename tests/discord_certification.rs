@@ -110,7 +110,7 @@ async fn submit_and_approve(bot: &TestBot, who: &Member, path: &str) {
     let cb = cmd(
         &bot.fake,
         &admin(),
-        "capstone",
+        "capstone-admin",
         "approve",
         vec![opt("id", 4, id.into())],
     )
@@ -251,7 +251,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
     let cb = cmd(
         &bot.fake,
         &me,
-        "capstone",
+        "capstone-admin",
         "approve",
         vec![opt("id", 4, 1.into())],
     )
@@ -262,7 +262,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
     );
     let s = bot
         .fake
-        .slash(&admin(), "capstone", json!([sub("queue", vec![])]))
+        .slash(&admin(), "capstone-admin", json!([sub("queue", vec![])]))
         .await;
     let cb = bot.fake.callback(&s).await;
     assert!(cb.json["data"]["embeds"][0]["description"]
@@ -272,7 +272,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
     let cb = cmd(
         &bot.fake,
         &admin(),
-        "capstone",
+        "capstone-admin",
         "reject",
         vec![
             opt("id", 4, 1.into()),
@@ -510,7 +510,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
         .fake
         .slash_full(
             &me,
-            "certs",
+            "certs-admin",
             json!([sub(
                 "revoke",
                 vec![
@@ -528,7 +528,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
         .fake
         .slash_full(
             &admin(),
-            "certs",
+            "certs-admin",
             json!([sub(
                 "revoke",
                 vec![

@@ -47,7 +47,7 @@ async fn schedule(fake: &FakeDiscord, who: &Member, time: &str, extra: Vec<Value
     let sent = fake
         .slash_full(
             who,
-            "quiz",
+            "quiz-admin",
             json!([sub("schedule", opts)]),
             resolved_channel(QUIZ_CHANNEL),
         )
@@ -247,7 +247,7 @@ async fn daily_quiz_across_days_and_dst_with_scores_streaks_and_leaderboard() {
     // Moderator statistics: hardest first.
     let s = bot
         .fake
-        .slash(&admin(), "quiz", json!([sub("stats", vec![])]))
+        .slash(&admin(), "quiz-admin", json!([sub("stats", vec![])]))
         .await;
     let cb = bot.fake.callback(&s).await;
     let d = cb.json["data"]["embeds"][0]["description"]
@@ -257,6 +257,24 @@ async fn daily_quiz_across_days_and_dst_with_scores_streaks_and_leaderboard() {
     let p1 = d.find(&q1.id).expect("q1 listed");
     let p2 = d.find(&q2.id).expect("q2 listed");
     assert!(p1 < p2, "50% right before 100% right: {d}");
+    // What the member who got q1 wrong picked, as text (not a letter).
+    let stored: String =
+        sqlx::query_scalar("SELECT answer FROM quiz_answers WHERE quiz_id = ? AND user_id = ?")
+            .bind(quiz1)
+            .bind(b.id as i64)
+            .fetch_one(&bot.app.db)
+            .await
+            .unwrap();
+    let picked = coursebot::quiz::Answer::decode(&stored)
+        .unwrap()
+        .describe(&q1);
+    assert!(
+        d.contains(&format!(
+            "most picked wrong answer: {} (1)",
+            coursebot::discord::render::quiz::quoted(&picked, 80)
+        )),
+        "{d}"
+    );
 
     bot.assert_schema_ok();
     bot.stop().await.unwrap();
@@ -429,7 +447,7 @@ async fn moderator_role_can_schedule_and_unschedule() {
         .fake
         .slash_full(
             &member(8),
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "unschedule",
                 vec![opt("channel", 7, QUIZ_CHANNEL.to_string().into())]
@@ -442,7 +460,7 @@ async fn moderator_role_can_schedule_and_unschedule() {
         .fake
         .slash_full(
             &m,
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "unschedule",
                 vec![opt("channel", 7, QUIZ_CHANNEL.to_string().into())]

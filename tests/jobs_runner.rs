@@ -57,7 +57,7 @@ async fn runner_keeps_posting_while_other_rows_fail_or_are_corrupt() {
         .fake
         .slash_full(
             &admin,
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "schedule",
                 vec![

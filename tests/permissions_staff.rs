@@ -103,7 +103,7 @@ async fn staff_groups_carry_default_member_permissions_and_member_commands_do_no
     }
     let member_cmds: [(&str, &[&str]); 9] = [
         ("explain", &[]),
-        ("quiz", &["schedules", "practice"]),
+        ("quiz", &["schedules", "practice", "module"]),
         ("leaderboard", &[]),
         ("score", &[]),
         ("officehours", &["list", "calendar"]),

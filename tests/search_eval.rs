@@ -8,7 +8,7 @@ use std::process::Command;
 
 /// Recall@3 the search must reach on the dev set (a few points under the measured figure; see
 /// BENCHMARKS.md). The one place to raise it.
-const RECALL_AT_3_FLOOR: f64 = 0.70;
+const RECALL_AT_3_FLOOR: f64 = 0.92;
 
 fn content_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content")

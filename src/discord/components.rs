@@ -476,6 +476,14 @@ async fn exam_step(
     ))
 }
 
+/// A practice session or exam as a click needs it.
+struct Sequence {
+    questions: Vec<String>,
+    shown: Presentation,
+    guild: u64,
+    owner: u64,
+}
+
 /// The two one-question-at-a-time flows: practice quizzes (`pr:`) and exams (`xm:`). Their
 /// components are `<prefix>:<id>:<position>:<code>`.
 #[derive(Clone, Copy)]
@@ -496,16 +504,27 @@ impl Flow {
         }
     }
 
-    /// The questions of practice session or exam `id`, and how they are shown.
-    async fn questions(self, data: &Data, id: i64) -> anyhow::Result<(Vec<String>, Presentation)> {
+    /// The questions of practice session or exam `id`, how they are shown, its guild and the
+    /// member it belongs to.
+    async fn questions(self, data: &Data, id: i64) -> anyhow::Result<Sequence> {
         let app = &data.app;
         let found = match self {
             Flow::Practice => crate::store::practice::get_session(&app.db, id)
                 .await?
-                .map(|s| (s.questions.clone(), Presentation::of_session(&s))),
+                .map(|s| Sequence {
+                    shown: Presentation::of_session(&s),
+                    questions: s.questions,
+                    guild: s.guild,
+                    owner: s.user,
+                }),
             Flow::Exam => crate::store::certification::get_exam(&app.db, id)
                 .await?
-                .map(|e| (e.questions.clone(), Presentation::of_exam(&e))),
+                .map(|e| Sequence {
+                    shown: Presentation::of_exam(&e),
+                    questions: e.questions,
+                    guild: e.guild,
+                    owner: e.user,
+                }),
         };
         Ok(found.ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?)
     }
@@ -537,7 +556,30 @@ async fn sequenced_component(
     code: AnswerCode,
     values: &[String],
 ) -> anyhow::Result<()> {
-    let (questions, shown) = flow.questions(data, seq).await?;
+    let Sequence {
+        questions,
+        shown,
+        guild,
+        owner,
+    } = flow.questions(data, seq).await?;
+    // Someone else's session or exam: say so before reading the click, so that nothing about
+    // its question is given away.
+    if owner != c.user.id.get() {
+        return Err(UserError::Invalid(match flow {
+            Flow::Practice => {
+                "This is someone else's practice quiz: start your own with /quiz practice.".into()
+            }
+            Flow::Exam => "This is not your exam.".into(),
+        })
+        .into());
+    }
+    if c.guild_id.map(|g| g.get()) != Some(guild) {
+        return Err(UserError::Invalid(
+            "Could not read that answer: this quiz belongs to another server. Nothing was saved."
+                .into(),
+        )
+        .into());
+    }
     let qid = questions
         .get(position)
         .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;

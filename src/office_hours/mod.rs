@@ -180,16 +180,6 @@ pub struct Plan {
     pub first_start: DateTime<Utc>,
 }
 
-/// Whether a plan's start must lie in the future.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StartRule {
-    /// A new session, or a session being moved: the start must be in the future.
-    Future,
-    /// A weekly series whose start is kept while its length, timezone or end change: its
-    /// first session may well be in the past.
-    KeepPast,
-}
-
 /// Validate a request: `start` as `YYYY-MM-DD HH:MM` in `timezone`; the time must exist (not
 /// skipped by a DST change) and lie in the future; 1–480 minutes; `until` (weekly only) not
 /// before the start date. Errors are sentences for the moderator.
@@ -200,27 +190,6 @@ pub fn plan(
     weekly: bool,
     until: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<Plan, String> {
-    plan_with(
-        start,
-        timezone,
-        duration_minutes,
-        weekly,
-        until,
-        now,
-        StartRule::Future,
-    )
-}
-
-/// [`plan`], with the start rule chosen by the caller.
-pub fn plan_with(
-    start: &str,
-    timezone: &str,
-    duration_minutes: i64,
-    weekly: bool,
-    until: Option<&str>,
-    now: DateTime<Utc>,
-    rule: StartRule,
 ) -> Result<Plan, String> {
     let tz = parse_tz(timezone)?;
     let local = NaiveDateTime::parse_from_str(start.trim(), "%Y-%m-%d %H:%M").map_err(|_| {
@@ -236,7 +205,7 @@ pub fn plan_with(
             ))
         }
     };
-    if first_start <= now && rule == StartRule::Future {
+    if first_start <= now {
         return Err(format!("{start} {} is in the past.", tz.name()));
     }
     let latest = latest_start(now);

@@ -85,6 +85,9 @@ pub struct QuestionStat {
     pub answered: i64,
     pub correct: i64,
     pub percent_right: i64,
+    /// The wrong answer picked most often, as text (the choice's text, never a letter), and how
+    /// many picked it; `None` when nobody answered wrongly.
+    pub common_wrong: Option<(String, i64)>,
 }
 
 pub struct ModuleStat {
@@ -108,8 +111,39 @@ fn pct(c: i64, n: i64) -> i64 {
     }
 }
 
+/// The most picked wrong answer per question, as text. Typed answers are grouped after the
+/// fill-in normalization; ties go to the text that sorts first.
+async fn common_wrong_answers(
+    app: &App,
+    guild: u64,
+) -> Result<std::collections::HashMap<String, (String, i64)>> {
+    use super::answer::{normalize_fill_in, Answer};
+    let mut counts: std::collections::BTreeMap<(String, String), (String, i64)> =
+        Default::default();
+    for (qid, stored, n) in db::wrong_answers(&app.db, guild).await? {
+        let (Some(q), Some(a)) = (app.course.question(&qid), Answer::decode(&stored)) else {
+            continue;
+        };
+        let text = a.describe(q);
+        let key = match &a {
+            Answer::Text(t) => normalize_fill_in(t),
+            _ => text.clone(),
+        };
+        counts.entry((qid, key)).or_insert((text, 0)).1 += n;
+    }
+    let mut best: std::collections::HashMap<String, (String, i64)> = Default::default();
+    for ((qid, _), (text, n)) in counts {
+        let e = best.entry(qid).or_insert((text.clone(), 0));
+        if n > e.1 {
+            *e = (text, n);
+        }
+    }
+    Ok(best)
+}
+
 pub async fn question_report(app: &App, guild: u64, module: Option<&str>) -> Result<Report> {
     let rows = db::question_stats(&app.db, guild).await?;
+    let mut wrong = common_wrong_answers(app, guild).await?;
     let mut questions: Vec<QuestionStat> = rows
         .into_iter()
         .filter(|r| module.map(|m| r.1 == m).unwrap_or(true))
@@ -119,6 +153,7 @@ pub async fn question_report(app: &App, guild: u64, module: Option<&str>) -> Res
                 .question(&qid)
                 .map(|q| q.topic.clone())
                 .unwrap_or_default(),
+            common_wrong: wrong.remove(&qid),
             question_id: qid,
             module_id: mid,
             answered: n,

@@ -63,7 +63,7 @@ impl EvalReport {
     pub fn misses(&self) -> impl Iterator<Item = &Outcome> {
         self.outcomes
             .iter()
-            .filter(|o| !o.rank.is_some_and(|r| r <= 3))
+            .filter(|o| o.rank.is_none_or(|r| r > 3))
     }
 }
 

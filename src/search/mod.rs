@@ -50,7 +50,7 @@ pub const EXCERPT_CHARS: usize = 350;
 pub const MAX_LIMIT: usize = 25;
 /// A passage is an answer only when it contains at least this share (IDF-weighted) of the
 /// query's content words; below it, the course has no good answer.
-pub const MIN_COVERAGE: f32 = 0.5;
+pub const MIN_COVERAGE: f32 = 0.2;
 /// Whether `### ` sub-sections are passages of their own (see BENCHMARKS.md for the measure).
 const INDEX_SUBSECTIONS: bool = true;
 /// Separator between a section's heading and a sub-section's in a hit's heading.
@@ -221,6 +221,8 @@ pub struct SearchIndex {
     vocab: typo::Vocab,
     ident_vocab: HashSet<String>,
     fillers: HashSet<String>,
+    /// Analyzed words of headings, glossary terms and module titles.
+    topic_words: HashSet<String>,
     synonyms: Vec<(String, Vec<String>)>,
     module_titles: HashMap<String, String>,
     /// The query analyzer, built once (cloned per query).
@@ -303,6 +305,10 @@ impl SearchIndex {
             }
         }
         let num_docs = reader.searcher().num_docs();
+        let topic_words = suggestions
+            .iter()
+            .flat_map(|(_, t)| t.iter().cloned())
+            .collect();
         Ok(SearchIndex {
             analyzer: an,
             index,
@@ -311,6 +317,7 @@ impl SearchIndex {
             vocab,
             ident_vocab,
             fillers,
+            topic_words,
             synonyms,
             module_titles: course
                 .modules
@@ -357,6 +364,7 @@ impl SearchIndex {
             synonyms: &self.synonyms,
             fillers: &self.fillers,
             lexicon: idents::Lexicon::builtin(),
+            topic_words: &self.topic_words,
         };
         let plan = query::plan(raw, &mut an, &cx);
         let Some(q) = plan.to_query(self.fields.query()) else {
@@ -402,6 +410,7 @@ impl SearchIndex {
         // One passage per section: the best of a section and its sub-sections.
         let mut groups = HashSet::new();
         cands.retain(|c| groups.insert(c.group.clone()));
+        let answerable = plan.answerable();
         let mut hits = Vec::new();
         let mut weak = Vec::new();
         for c in cands {
@@ -409,7 +418,7 @@ impl SearchIndex {
                 break;
             }
             let have = self.terms_in(&searcher, c.addr, &plan)?;
-            if plan.coverage(&have, |t| self.idf(t)) >= MIN_COVERAGE {
+            if answerable && plan.coverage(&have, |t| self.idf(t)) >= MIN_COVERAGE {
                 hits.push(c.hit);
             } else if weak.len() < 5 {
                 weak.push(c.hit.heading);
@@ -449,11 +458,17 @@ impl SearchIndex {
                 if have.contains(t) {
                     continue;
                 }
-                for field in [f.heading, f.body, f.expansion, f.title] {
+                for field in [f.heading, f.body, f.expansion, f.title, f.idents] {
                     let inv = seg.inverted_index(field)?;
                     let term = Term::from_field_text(field, t);
                     if let Some(mut p) = inv.read_postings(&term, IndexRecordOption::Basic)? {
-                        if p.seek(addr.doc_id) == addr.doc_id {
+                        // `seek` only moves forward: a list may start past the document.
+                        let at = if p.doc() < addr.doc_id {
+                            p.seek(addr.doc_id)
+                        } else {
+                            p.doc()
+                        };
+                        if at == addr.doc_id {
                             have.insert(t.clone());
                             break;
                         }

@@ -17,10 +17,8 @@ pub fn to_plain(md: &str) -> String {
     };
     for ev in Parser::new(md) {
         match ev {
-            Event::Start(Tag::Paragraph) | Event::Start(Tag::Heading { .. }) => {
-                if list_depth == 0 {
-                    new_block(&mut out);
-                }
+            Event::Start(Tag::Paragraph) | Event::Start(Tag::Heading { .. }) if list_depth == 0 => {
+                new_block(&mut out);
             }
             Event::Start(Tag::CodeBlock(_)) => {
                 new_block(&mut out);
@@ -51,10 +49,10 @@ pub fn to_plain(md: &str) -> String {
                 out.push_str(&"  ".repeat(list_depth.saturating_sub(1)));
                 out.push_str("- ");
             }
-            Event::Start(Tag::TableRow) | Event::Start(Tag::TableHead) => {
-                if !out.ends_with('\n') && !out.is_empty() {
-                    out.push('\n');
-                }
+            Event::Start(Tag::TableRow) | Event::Start(Tag::TableHead)
+                if !out.ends_with('\n') && !out.is_empty() =>
+            {
+                out.push('\n');
             }
             Event::End(TagEnd::TableCell) => out.push_str(" | "),
             Event::Start(Tag::Table(_)) => new_block(&mut out),

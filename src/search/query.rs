@@ -31,6 +31,8 @@ const SYNONYM: f32 = 0.7;
 const FILLER: f32 = 0.15;
 /// Words of a synonym phrase, which the phrase's target replaces.
 const PHRASE_WORD: f32 = 0.3;
+/// Weight of a word the course does not use, against the rarest word the course uses.
+pub const UNKNOWN_WEIGHT: f32 = 0.3;
 /// Credit a corrected word earns when the passage has the correction, not what was typed.
 const CORRECTED_CREDIT: f32 = 0.7;
 
@@ -39,7 +41,8 @@ pub const FILLER_WORDS: &str =
     "how do does did doing done i i'm im my me we our you your what whats why when \
     where which who can could should would get gets got getting use used using want wants need \
     needs way ways possible please help anyone thanks hi hello still just also \
-    there here something anything way make makes made like one only";
+    there here something anything make makes made like one only doesn don t s isn didn wont \
+    cant question q issue problem feature work works working worked";
 
 /// Lowercase words only: every character that is not a letter, digit or `_` becomes a space,
 /// so query syntax (`"`, `:`, `(`, `-`, `*`, `@`) is just a separator.
@@ -67,6 +70,15 @@ pub struct Core {
     pub alts: Vec<String>,
     /// Credit earned by an alternative instead of the word itself.
     pub alt_credit: f32,
+    /// The course uses the word itself (in its text or as an identifier compound).
+    pub known: bool,
+}
+
+impl Core {
+    /// Neither the word nor a trusted alternative is in the course.
+    fn unknown(&self) -> bool {
+        !self.known && self.alt_credit == 0.0
+    }
 }
 
 /// The analyzed query.
@@ -85,6 +97,10 @@ pub struct Context<'a> {
     pub synonyms: &'a [(String, Vec<String>)],
     pub fillers: &'a HashSet<String>,
     pub lexicon: &'a idents::Lexicon,
+    /// Words of headings, glossary terms and module titles: a typo correction earns credit
+    /// toward the relevance floor only when it lands on one of these ("chrods" → chord), not
+    /// on any word of the text ("plugh" → plug).
+    pub topic_words: &'a HashSet<String>,
 }
 
 pub fn plan(raw: &str, an: &mut TextAnalyzer, cx: &Context<'_>) -> Plan {
@@ -122,9 +138,21 @@ pub fn plan(raw: &str, an: &mut TextAnalyzer, cx: &Context<'_>) -> Plan {
                     token: t.clone(),
                     alts: Vec::new(),
                     alt_credit: 0.0,
+                    known: true,
                 });
             }
             add(&mut terms, t.clone(), TYPED);
+        } else if cx.ident_vocab.contains(t) {
+            // `SoftTimeLimit`: not a word of the text, but an identifier compound of it.
+            prev = None;
+            if !core.iter().any(|c| c.token == *t) {
+                core.push(Core {
+                    token: t.clone(),
+                    alts: Vec::new(),
+                    alt_credit: 0.0,
+                    known: true,
+                });
+            }
         } else {
             prev = None;
             // Identifier parts and numbers are not typos of words.
@@ -137,10 +165,12 @@ pub fn plan(raw: &str, an: &mut TextAnalyzer, cx: &Context<'_>) -> Plan {
                 add(&mut terms, f.clone(), CORRECTED);
             }
             if !core.iter().any(|c| c.token == *t) {
+                let trusted = fixes.iter().any(|f| cx.topic_words.contains(f));
                 core.push(Core {
                     token: t.clone(),
                     alts: fixes,
-                    alt_credit: CORRECTED_CREDIT,
+                    alt_credit: if trusted { CORRECTED_CREDIT } else { 0.0 },
+                    known: false,
                 });
             }
         }
@@ -175,6 +205,7 @@ pub fn plan(raw: &str, an: &mut TextAnalyzer, cx: &Context<'_>) -> Plan {
                         token: t.clone(),
                         alts: Vec::new(),
                         alt_credit: 0.0,
+                        known: true,
                     });
                 }
                 add(&mut terms, t.clone(), TYPED);
@@ -279,14 +310,22 @@ impl Plan {
         }
     }
 
+    /// Whether the course can answer at all: some content words, at most half of them unknown
+    /// to the course ("best pizza in naples", "who won the world cup" cannot be answered).
+    pub fn answerable(&self) -> bool {
+        let unknown = self.core.iter().filter(|c| c.unknown()).count();
+        !self.core.is_empty() && unknown * 2 <= self.core.len()
+    }
+
     /// Share (0 to 1) of the query's content, weighted by how rare each word is (`idf`), that
     /// a passage with the analyzed words `have` contains. A word the course never uses weighs
-    /// as much as the rarest word, so "how do I make coffee" covers little of itself anywhere.
+    /// [`UNKNOWN_WEIGHT`] of the rarest word's weight: real questions carry words of their own
+    /// project ("heroku", "mysql") that no lesson needs to contain.
     pub fn coverage(&self, have: &HashSet<String>, idf: impl Fn(&str) -> f32) -> f32 {
         let mut total = 0.0;
         let mut got = 0.0;
         for c in &self.core {
-            let w = idf(&c.token);
+            let w = idf(&c.token) * if c.known { 1.0 } else { UNKNOWN_WEIGHT };
             total += w;
             if have.contains(&c.token) {
                 got += w;

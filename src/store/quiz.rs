@@ -532,6 +532,26 @@ pub async fn question_stats(
         .collect())
 }
 
+/// Wrong answers of closed quizzes per question: (question id, stored answer, how many).
+pub async fn wrong_answers(
+    pool: &SqlitePool,
+    guild: u64,
+) -> sqlx::Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT q.question_id, a.answer, COUNT(*)
+         FROM quizzes q JOIN quiz_answers a ON a.quiz_id = q.id
+         WHERE q.guild_id = ? AND q.status = 'closed' AND a.correct = 0
+         GROUP BY q.question_id, a.answer",
+    )
+    .bind(to_db(guild))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
+}
+
 /// One answer with its quiz, for exports.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ExportedAnswer {

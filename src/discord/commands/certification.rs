@@ -315,7 +315,7 @@ pub async fn holders(
                 .as_ref()
                 .map(|l| format!(" ({l})"))
                 .unwrap_or_default(),
-            &c.awarded_at[..10]
+            c.awarded_at.get(..10).unwrap_or(&c.awarded_at)
         ));
     }
     crate::discord::reply_embed(ctx, render::card("Certificate holders", &desc), false).await?;

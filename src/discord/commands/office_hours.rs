@@ -1,4 +1,4 @@
-//! `/officehours list|calendar` for everyone; `schedule|edit|cancel` are registered under `/officehours-admin` (see `staff.rs`).
+//! `/officehours list|calendar`; the staff subcommands `schedule|edit|cancel` are registered under `/officehours-admin` (see `staff.rs`).
 
 use super::quiz::autocomplete_timezone;
 use crate::discord::checks::Actor;
@@ -318,7 +318,7 @@ pub async fn cancel(
         CreateMessage::new()
             .content(format!(
                 "Office hours #{id} **{}** are cancelled.",
-                render::truncate(&render::defuse(&stored.series.topic), 200)
+                render::user_text(&stored.series.topic, 200)
             ))
             .allowed_mentions(render::no_pings()),
     )

@@ -214,6 +214,12 @@ pub async fn stats(
             q.answered,
             truncate(&q.topic, 60)
         ));
+        if let Some((text, n)) = &q.common_wrong {
+            desc.push_str(&format!(
+                "  most picked wrong answer: {} ({n})\n",
+                view::quoted(text, 80)
+            ));
+        }
     }
     desc.push_str("\n**Modules**\n");
     for m in &report.modules {

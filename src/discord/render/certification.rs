@@ -149,9 +149,10 @@ pub fn exam_result(course: &Course, r: &ExamResult) -> CreateEmbed {
         .unwrap_or_default();
     let mut desc = String::new();
     if r.timed_out {
-        desc.push_str(
-            "⏰ Time is up: the exam was graded with the answers given before the deadline.\n",
-        );
+        desc.push_str(&format!(
+            "⏰ Time is up: the exam was graded with the answers given before its deadline, {}.\n",
+            deadline(r.exam.deadline)
+        ));
     }
     desc.push_str(&format!(
         "Score: **{}/{}** ({:.0}%) · grade **{} {}**\n{} (pass mark {}%)\n",

@@ -245,12 +245,18 @@ pub fn practice_question(
     )
 }
 
+/// An answer's text in italics (at most `max` characters), safe to show: no mass mentions, no
+/// stray `*` ending the italics.
+pub fn quoted(text: &str, max: usize) -> String {
+    format!(
+        "*{}*",
+        truncate(&super::defuse(text).replace('*', "\\*"), max)
+    )
+}
+
 /// "You picked: *…*" with what the member chose, in their own words or the choice's text.
 pub fn you_picked(given: &str) -> String {
-    format!(
-        "You picked: *{}*",
-        truncate(&super::defuse(given).replace('*', "\\*"), 300)
-    )
+    format!("You picked: {}", quoted(given, 300))
 }
 
 /// Right or wrong with the explanation, after a practice answer.
@@ -275,8 +281,10 @@ pub fn practice_outcome(sum: &Summary, module: &str) -> String {
         String::new()
     } else {
         format!(
-            "\nPractice of {} questions: a module is complete after a passed practice of {} (`/quiz module {module}`).",
-            sum.total, sum.required
+            "\nPractice of {} question{}: a module is complete after a passed practice of {} (`/quiz module {module}`).",
+            sum.total,
+            if sum.total == 1 { "" } else { "s" },
+            sum.required
         )
     };
     if !sum.passed {
