@@ -7,7 +7,7 @@ use crate::discord::render::{self, office_hours as view};
 use crate::discord::{Context, Error};
 use crate::error::UserError;
 use crate::jobs::office_hours::{cancel_event, sync_event};
-use crate::office_hours::{plan, plan_with, Series, StartRule};
+use crate::office_hours::{plan, Series};
 use crate::store::office_hours as db;
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateAttachment, CreateMessage, Permissions};
@@ -229,13 +229,25 @@ pub async fn edit(
         let started = crate::office_hours::instant(tz, s.start_local).is_none_or(|t| t <= now);
         // A weekly series that already started keeps its first start when only the duration
         // or timezone changes; anything else is validated as a new plan.
-        let rule = if s.weekly && start_s.trim() == current && started {
-            StartRule::KeepPast
+        let p = if s.weekly && start_s.trim() == current && started {
+            if !(1..=crate::office_hours::MAX_DURATION_MINUTES).contains(&d) {
+                return Err(UserError::Invalid(
+                    "The duration must be 1 to 480 minutes (8 hours).".into(),
+                )
+                .into());
+            }
+            crate::office_hours::Plan {
+                start_local: s.start_local,
+                tz,
+                duration_minutes: d,
+                weekly: true,
+                until: s.until,
+                first_start: now,
+            }
         } else {
-            StartRule::Future
+            plan(&start_s, &tz_s, d, s.weekly, until_s.as_deref(), now)
+                .map_err(UserError::Invalid)?
         };
-        let p = plan_with(&start_s, &tz_s, d, s.weekly, until_s.as_deref(), now, rule)
-            .map_err(UserError::Invalid)?;
         moved = p.start_local != s.start_local || p.tz != s.tz;
         s.start_local = p.start_local;
         s.tz = p.tz;
