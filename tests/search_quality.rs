@@ -142,11 +142,11 @@ fn identifier_spellings_find_the_same_passages() {
             "CELERY_ACKS_LATE",
             "acks late",
         ][..],
+        &["--concurrency", "-c", "concurrency"][..],
         &[
             "worker_concurrency",
-            "--concurrency",
-            "-c",
             "CELERYD_CONCURRENCY",
+            "CELERY_WORKER_CONCURRENCY",
         ][..],
         &[
             "worker_prefetch_multiplier",

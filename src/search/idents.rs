@@ -19,7 +19,8 @@ const SETTING_NAMES: &str = include_str!("../../content/setting_names.toml");
 pub const FULL: f32 = 1.0;
 /// Weight of a compound made of a word suffix of a typed identifier (`taskackslate` → `ackslate`).
 pub const SUFFIX: f32 = 0.6;
-/// Weight of adjacent typed words joined ("acks late" → `ackslate`).
+/// Weight of two adjacent typed words joined ("acks late" → `ackslate`); three and four
+/// joined weigh a little more.
 pub const JOINED: f32 = 0.8;
 
 #[derive(Deserialize)]
@@ -195,11 +196,12 @@ pub fn query_compounds(rewritten: &str) -> Vec<(String, f32)> {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    for n in [2, 3] {
-        for w in words.windows(n) {
-            let c = w.concat();
+    // Longer runs are more precise: "soft time limit exceeded" is one exception's name.
+    for (n, w) in [(2, JOINED), (3, JOINED + 0.1), (4, JOINED + 0.2)] {
+        for run in words.windows(n) {
+            let c = run.concat();
             if !out.iter().any(|(x, _)| *x == c) {
-                out.push((c, JOINED));
+                out.push((c, w));
             }
         }
     }

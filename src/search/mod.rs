@@ -55,6 +55,8 @@ pub const MIN_COVERAGE: f32 = 0.2;
 const INDEX_SUBSECTIONS: bool = true;
 /// Separator between a section's heading and a sub-section's in a hit's heading.
 pub const SUBSECTION_SEPARATOR: &str = " › ";
+/// Multiplier for a passage whose heading is the (longest) identifier the query names.
+const EXACT_NAME_BONUS: f32 = 2.0;
 /// Candidates read from the index before re-ranking and de-duplication.
 const CANDIDATES: usize = 40;
 
@@ -389,7 +391,10 @@ impl SearchIndex {
             let kind = HitKind::parse(&get(self.fields.kind));
             let heading = get(self.fields.heading);
             let heading_tokens = tokens(&mut an, &heading);
-            let bonus = plan.heading_bonus(&heading_tokens);
+            let bonus = match plan.names_heading(&heading) {
+                Some(share) if share >= 1.0 => EXACT_NAME_BONUS,
+                _ => plan.heading_bonus(&heading_tokens),
+            };
             let module = get(self.fields.module);
             cands.push(Cand {
                 hit: Hit {

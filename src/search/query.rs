@@ -286,6 +286,21 @@ impl Plan {
         Some(Box::new(BooleanQuery::new(clauses)))
     }
 
+    /// When the heading is an identifier the query names, however spelled
+    /// (`SoftTimeLimitExceeded` for "soft time limit exceeded", `acks_late` for
+    /// `CELERY_ACKS_LATE`): how much of the longest named identifier it is (0 to 1], so the
+    /// fullest name wins (`SoftTimeLimitExceeded` over `soft_time_limit`).
+    pub fn names_heading(&self, heading: &str) -> Option<f32> {
+        let key: String = heading
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        let longest = self.idents.iter().map(|(c, _)| c.len()).max()?;
+        (!key.is_empty() && self.idents.iter().any(|(c, _)| *c == key))
+            .then(|| key.len() as f32 / longest as f32)
+    }
+
     /// Multiplier for a hit whose heading says what was asked: 1.6 when the heading's words are
     /// exactly the query's, 1.25 when the heading contains them all, 1.0 otherwise.
     pub fn heading_bonus(&self, heading_tokens: &[String]) -> f32 {
