@@ -114,8 +114,20 @@ fn posted(bot: &TestBot, quiz: i64, qid: &str) -> Value {
 /// An ephemeral refusal that says nothing was stored: "Could not read that answer … Nothing
 /// was saved", whether the id parser refused the code (`c99`: no such button can exist; `zz`)
 /// or the code does not fit the question.
-fn refused(t: &str, _code: &str) -> bool {
-    t.contains("Could not read that answer") && t.contains("Nothing was saved")
+/// Refused, nothing stored: an id that parses but does not fit the question is "Could not read
+/// that answer ... Nothing was saved"; one that does not even parse (a choice past the last
+/// button, a code that is not one) is refused as an invalid button before anything is read.
+fn refused(t: &str, code: &str) -> bool {
+    let unreadable = t.contains("Could not read that answer") && t.contains("Nothing was saved");
+    let invalid_id = t.contains("That button is not valid");
+    let parses = code
+        .parse::<coursebot::discord::custom_id::AnswerCode>()
+        .is_ok();
+    if parses {
+        unreadable
+    } else {
+        invalid_id
+    }
 }
 
 async fn click(
