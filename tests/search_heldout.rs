@@ -7,11 +7,11 @@ use coursebot::content::load_course;
 use coursebot::search::{evaluate, load_devset, render_eval, SearchIndex};
 use std::path::PathBuf;
 
-/// Recall@3 on the held-out set (a few points under the measured figure, 52/52 = 100 %; see
+/// Recall@3 on the held-out set (a few points under the measured figure, 61/62 = 98.4 %; see
 /// BENCHMARKS.md). The one place to raise it.
 const HELDOUT_RECALL_AT_3_FLOOR: f64 = 0.94;
-/// Recall@1 floor (measured 45/52 = 86.5 %).
-const HELDOUT_RECALL_AT_1_FLOOR: f64 = 0.80;
+/// Recall@1 floor (measured 54/62 = 87.1 %).
+const HELDOUT_RECALL_AT_1_FLOOR: f64 = 0.82;
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -22,7 +22,7 @@ fn recall_on_the_held_out_set_stays_above_the_floor() {
     let path = manifest_dir().join("tests/fixtures/search-heldout.toml");
     let set = load_devset(&path).unwrap();
     assert!(
-        set.query.len() >= 50,
+        set.query.len() >= 60,
         "the held-out set shrank to {} questions",
         set.query.len()
     );
