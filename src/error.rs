@@ -28,9 +28,6 @@ pub enum UserError {
     /// A button, menu or form whose id could not be read (forged, or from an old format).
     #[error("That button is not valid ({0}); run the command again.")]
     InvalidComponent(String),
-    /// An answer button or form (`qz:`, `pr:`, `xm:`) whose id could not be read.
-    #[error("Could not read that answer ({0}). Nothing was saved.")]
-    UnreadableAnswer(String),
     #[error("{0}")]
     Invalid(String),
 }

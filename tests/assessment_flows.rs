@@ -111,19 +111,22 @@ fn posted(bot: &TestBot, quiz: i64, qid: &str) -> Value {
     message_json(bot.fake.next_id(), QUIZ_CHANNEL, &data)
 }
 
-/// An ephemeral refusal: a code the id parser already rejects (`c99`: no such button can
-/// exist; `zz`) is "not valid"; a code that parses but does not fit the question is "Could not
-/// read that answer … Nothing was saved".
+/// An ephemeral refusal that says nothing was stored: "Could not read that answer … Nothing
+/// was saved", whether the id parser refused the code (`c99`: no such button can exist; `zz`)
+/// or the code does not fit the question.
+/// Refused, nothing stored: an id that parses but does not fit the question is "Could not read
+/// that answer ... Nothing was saved"; one that does not even parse (a choice past the last
+/// button, a code that is not one) is refused as an invalid button before anything is read.
 fn refused(t: &str, code: &str) -> bool {
-    let unparsable = matches!(code, "c" | "zz")
-        || code
-            .strip_prefix('c')
-            .and_then(|k| k.parse::<u8>().ok())
-            .is_some_and(|k| k >= 25);
-    if unparsable {
-        t.contains("not valid")
+    let unreadable = t.contains("Could not read that answer") && t.contains("Nothing was saved");
+    let invalid_id = t.contains("That button is not valid");
+    let parses = code
+        .parse::<coursebot::discord::custom_id::AnswerCode>()
+        .is_ok();
+    if parses {
+        unreadable
     } else {
-        t.contains("Could not read that answer") && t.contains("Nothing was saved")
+        invalid_id
     }
 }
 

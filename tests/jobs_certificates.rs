@@ -208,7 +208,7 @@ async fn announcement_pings_and_roles_retry_then_revoke_removes_the_role() {
         "parked"
     );
 
-    // /certs revoke takes the role away; a 503 is retried after a back-off.
+    // /certs-admin revoke takes the role away; a 503 is retried after a back-off.
     let del = |r: &Request| r.method == "DELETE" && r.path == role_path(alice.id);
     bot.fake.respond_with_times(
         "DELETE",

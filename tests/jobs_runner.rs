@@ -162,3 +162,69 @@ async fn runner_keeps_posting_while_other_rows_fail_or_are_corrupt() {
     bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }
+
+/// A session whose job was parked (its stored start could not be used) gets another chance when
+/// a moderator fixes it with `/officehours-admin edit`: the row is revived and the scheduled
+/// event is created, instead of the session staying dead until a restart that never helps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_session_revives_its_parked_job() {
+    std::env::set_var("COURSEBOT_TICK_MS", "50");
+    let content = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini");
+    let bot = TestBot::start_with(Options {
+        start: utc(2026, 3, 27, 12, 0),
+        content,
+    })
+    .await;
+    let db = &bot.app.db;
+    sqlx::query(
+        "INSERT INTO office_hours (guild_id, topic, start_local, timezone, duration_minutes, weekly,
+             created_by, created_at)
+         VALUES (?, 'far future', '+262142-01-01T10:00', 'UTC', 60, 1, 1, '2026-03-27T12:00:00.000Z')",
+    )
+    .bind(GUILD_ID as i64)
+    .execute(db)
+    .await
+    .unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM office_hours WHERE topic = 'far future'")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    bot.wait_ticks(3).await;
+    assert_eq!(
+        job(&bot, "oh_series", &id.to_string()).await.state,
+        "parked"
+    );
+    let events = |bot: &TestBot| {
+        bot.fake
+            .count(|r| r.method == "POST" && r.path.contains("/scheduled-events"))
+    };
+    assert_eq!(events(&bot), 0);
+
+    let admin = Member::admin(4_000_000_000_000_000_100, "mod");
+    let s = bot
+        .fake
+        .slash(
+            &admin,
+            "officehours-admin",
+            json!([sub(
+                "edit",
+                vec![
+                    opt("id", 4, id.into()),
+                    opt("start", 3, "2026-04-01 10:00".into()),
+                ]
+            )]),
+        )
+        .await;
+    let reply = reply_text(&bot.fake.callback(&s).await);
+    assert!(reply.contains("updated"), "{reply}");
+    let j = job(&bot, "oh_series", &id.to_string()).await;
+    assert_ne!(j.state, "parked", "revived by the edit");
+    assert_eq!(j.attempts, 0);
+    bot.wait_ticks(3).await;
+    assert!(events(&bot) >= 1, "the revived job created the event");
+    assert_ne!(
+        job(&bot, "oh_series", &id.to_string()).await.state,
+        "parked"
+    );
+    bot.stop().await.unwrap();
+}

@@ -338,3 +338,34 @@ fn the_domain_does_not_call_the_discord_layer() {
     }
     assert!(offenders.is_empty(), "{offenders:?}");
 }
+
+/// What blocks an exam is told apart by position, not by the wording of the sentences.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exam_blockers_are_typed_not_read_from_text() {
+    let bot = TestBot::start().await;
+    let st = coursebot::certification::evaluate(
+        &bot.app.course,
+        &coursebot::certification::MemberState::default(),
+    );
+    let expert = st.iter().find(|s| s.cert_id == "expert").unwrap();
+    // The prerequisite and the modules come first, then the exam and the capstone.
+    assert_eq!(expert.missing_before_exam, 2, "{:?}", expert.missing);
+    assert!(expert.missing.len() > expert.missing_before_exam);
+    let s = bot
+        .fake
+        .slash(
+            &alice(),
+            "exam",
+            json!([sub("start", vec![opt("path", 3, "expert".into())])]),
+        )
+        .await;
+    let t = reply_text(&bot.fake.callback(&s).await);
+    assert!(t.starts_with("Before the"), "{t}");
+    for blocker in &expert.missing[..expert.missing_before_exam] {
+        assert!(t.contains(blocker.as_str()), "{blocker}: {t}");
+    }
+    for later in &expert.missing[expert.missing_before_exam..] {
+        assert!(!t.contains(later.as_str()), "{later}: {t}");
+    }
+    bot.stop().await.unwrap();
+}

@@ -116,6 +116,9 @@ pub struct CertStatus {
     pub held: bool,
     /// Everything still missing, as sentences.
     pub missing: Vec<String>,
+    /// How many of the first `missing` items must be done before the exam may be taken (the
+    /// prerequisite certificate and the modules), so callers never sort them by their text.
+    pub missing_before_exam: usize,
 }
 
 impl CertStatus {
@@ -174,6 +177,7 @@ pub fn evaluate(course: &Course, s: &MemberState) -> Vec<CertStatus> {
                     }
                 }
             }
+            let missing_before_exam = missing.len();
             if let Some(e) = &c.exam {
                 if !exam_best.map(|b| b.1).unwrap_or(false) {
                     missing.push(format!("pass the exam ({}%+)", e.pass_percent));
@@ -197,6 +201,7 @@ pub fn evaluate(course: &Course, s: &MemberState) -> Vec<CertStatus> {
                 prerequisite_met,
                 held: s.held.contains(&c.id),
                 missing,
+                missing_before_exam,
             }
         })
         .collect()

@@ -103,9 +103,7 @@ pub async fn start_exam(app: &App, guild: u64, user: u64, path: &str) -> Result<
         let missing: Vec<String> = status
             .missing
             .iter()
-            .filter(|m| {
-                !m.starts_with("pass the exam") && !m.contains("capstone") && !m.contains("project")
-            })
+            .take(status.missing_before_exam)
             .cloned()
             .collect();
         return Err(UserError::Invalid(format!(

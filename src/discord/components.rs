@@ -23,16 +23,6 @@ fn ephemeral(text: impl Into<String>) -> CreateInteractionResponse {
     )
 }
 
-/// The refusal for an id that does not parse: about an answer for answer ids, about a button
-/// otherwise.
-fn unreadable(raw: &str, e: &super::custom_id::CustomIdError) -> UserError {
-    if super::custom_id::is_answer_kind(raw) {
-        UserError::UnreadableAnswer(e.to_string())
-    } else {
-        UserError::InvalidComponent(e.to_string())
-    }
-}
-
 fn log_done(
     kind: &str,
     id: &str,
@@ -64,7 +54,7 @@ pub async fn handle_component(
     let r = match id.parse::<CustomId>() {
         Err(e) => {
             tracing::warn!(custom_id = id, error = %e, "unreadable component id");
-            Err(unreadable(id, &e).into())
+            Err(UserError::InvalidComponent(e.to_string()).into())
         }
         Ok(CustomId::Explain { page, query, post }) => {
             explain_button(ctx, data, c, usize::from(page), query.as_str(), post).await
@@ -145,7 +135,7 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &serenity::Mo
         }
         Err(e) => {
             tracing::warn!(custom_id = id, error = %e, "unreadable modal id");
-            Err(unreadable(id, &e).into())
+            Err(UserError::InvalidComponent(e.to_string()).into())
         }
     };
     match r {
@@ -486,6 +476,14 @@ async fn exam_step(
     ))
 }
 
+/// A practice session or exam as a click needs it.
+struct Sequence {
+    questions: Vec<String>,
+    shown: Presentation,
+    guild: u64,
+    owner: u64,
+}
+
 /// The two one-question-at-a-time flows: practice quizzes (`pr:`) and exams (`xm:`). Their
 /// components are `<prefix>:<id>:<position>:<code>`.
 #[derive(Clone, Copy)]
@@ -506,20 +504,27 @@ impl Flow {
         }
     }
 
-    /// The questions of practice session or exam `id`, how they are shown, and its guild.
-    async fn questions(
-        self,
-        data: &Data,
-        id: i64,
-    ) -> anyhow::Result<(Vec<String>, Presentation, u64)> {
+    /// The questions of practice session or exam `id`, how they are shown, its guild and the
+    /// member it belongs to.
+    async fn questions(self, data: &Data, id: i64) -> anyhow::Result<Sequence> {
         let app = &data.app;
         let found = match self {
             Flow::Practice => crate::store::practice::get_session(&app.db, id)
                 .await?
-                .map(|s| (s.questions.clone(), Presentation::of_session(&s), s.guild)),
+                .map(|s| Sequence {
+                    shown: Presentation::of_session(&s),
+                    questions: s.questions,
+                    guild: s.guild,
+                    owner: s.user,
+                }),
             Flow::Exam => crate::store::certification::get_exam(&app.db, id)
                 .await?
-                .map(|e| (e.questions.clone(), Presentation::of_exam(&e), e.guild)),
+                .map(|e| Sequence {
+                    shown: Presentation::of_exam(&e),
+                    questions: e.questions,
+                    guild: e.guild,
+                    owner: e.user,
+                }),
         };
         Ok(found.ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?)
     }
@@ -551,7 +556,23 @@ async fn sequenced_component(
     code: AnswerCode,
     values: &[String],
 ) -> anyhow::Result<()> {
-    let (questions, shown, guild) = flow.questions(data, seq).await?;
+    let Sequence {
+        questions,
+        shown,
+        guild,
+        owner,
+    } = flow.questions(data, seq).await?;
+    // Someone else's session or exam: say so before reading the click, so that nothing about
+    // its question is given away.
+    if owner != c.user.id.get() {
+        return Err(UserError::Invalid(match flow {
+            Flow::Practice => {
+                "This is someone else's practice quiz: start your own with /quiz practice.".into()
+            }
+            Flow::Exam => "This is not your exam.".into(),
+        })
+        .into());
+    }
     if c.guild_id.map(|g| g.get()) != Some(guild) {
         return Err(UserError::Invalid(
             "Could not read that answer: this quiz belongs to another server. Nothing was saved."

@@ -260,12 +260,6 @@ impl fmt::Display for CustomId {
     }
 }
 
-/// Does `raw` claim to be an answer id (`qz:`, `pr:`, `xm:`), readable or not? Lets a refusal
-/// speak of an answer rather than of a button.
-pub fn is_answer_kind(raw: &str) -> bool {
-    matches!(raw.split(':').next(), Some("qz" | "pr" | "xm"))
-}
-
 /// A canonical decimal number in `min..=max`: ASCII digits only, no sign, no leading zero.
 fn number(s: &str, field: &'static str, min: u64, max: u64) -> Result<u64, CustomIdError> {
     let out = || CustomIdError::OutOfRange { field, min, max };

@@ -166,6 +166,28 @@ pub async fn park(
     Ok(())
 }
 
+/// Give a parked job another chance after what made it fail was fixed (a moderator edited the
+/// session): back to pending, due now, attempts reset. Returns whether a parked row was revived;
+/// pending and done rows are left alone.
+pub async fn revive(
+    pool: &SqlitePool,
+    kind: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+         WHERE kind = ? AND key = ? AND state = 'parked'",
+    )
+    .bind(ts(now))
+    .bind(ts(now))
+    .bind(kind)
+    .bind(key)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// Count one completed tick.
 pub async fn count_tick(pool: &SqlitePool, now: DateTime<Utc>) -> sqlx::Result<()> {
     sqlx::query("UPDATE job_runner SET ticks = ticks + 1, last_tick = ? WHERE id = 1")

@@ -614,4 +614,84 @@ mod tests {
         assert!(parse_leads("").is_err());
         assert!(parse_leads("8d").is_err());
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
+            (DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp(),)
+                .prop_map(|(t,)| DateTime::from_timestamp(t, 0).unwrap_or_default())
+        }
+
+        fn tz() -> impl Strategy<Value = Tz> {
+            prop_oneof![
+                Just(chrono_tz::UTC),
+                Just(chrono_tz::Europe::Berlin),
+                Just(chrono_tz::America::New_York),
+                Just(chrono_tz::Australia::Lord_Howe),
+                Just(chrono_tz::Pacific::Kiritimati),
+            ]
+        }
+
+        proptest! {
+            /// Occurrence and reminder arithmetic never panics, whatever is stored.
+            #[test]
+            fn occurrences_never_panic(
+                start in any_instant(),
+                now in any_instant(),
+                until in proptest::option::of(any_instant()),
+                tz in tz(),
+                duration in any::<i64>(),
+                weekly in any::<bool>(),
+                leads in proptest::collection::vec(any::<i64>(), 0..4),
+                planned in proptest::option::of(any_instant()),
+                n in 0usize..5,
+            ) {
+                let s = Series {
+                    id: 1,
+                    guild: 1,
+                    topic: "t".into(),
+                    host: None,
+                    start_local: start.naive_utc(),
+                    tz,
+                    duration_minutes: duration,
+                    weekly,
+                    until: until.map(|u| u.date_naive()),
+                    channel: None,
+                    channel_stage: false,
+                    cancelled: false,
+                };
+                let occ = s.upcoming(now, n);
+                prop_assert!(occ.len() <= n);
+                for w in occ.windows(2) {
+                    prop_assert!(w[0].start < w[1].start);
+                }
+                for d in due_reminders(&s, &leads, planned, now) {
+                    let _ = left_text(d.occurrence.start, now);
+                }
+                let _ = s.problem();
+            }
+
+            /// Whatever a moderator types, validation answers (never panics), and an accepted
+            /// plan is at most 2 years ahead.
+            #[test]
+            fn plan_never_panics(
+                start in any::<String>(),
+                date in any_instant(),
+                tz in "[A-Za-z/_]{0,20}",
+                duration in any::<i64>(),
+                weekly in any::<bool>(),
+                until in proptest::option::of(any::<String>()),
+                now in any_instant(),
+            ) {
+                let typed = date.format("%Y-%m-%d %H:%M").to_string();
+                for st in [start.as_str(), typed.as_str()] {
+                    if let Ok(p) = plan(st, &tz, duration, weekly, until.as_deref(), now) {
+                        prop_assert!(p.first_start > now && p.first_start <= latest_start(now));
+                    }
+                }
+            }
+        }
+    }
 }

@@ -267,6 +267,18 @@ pub async fn edit(
         s.channel_stage = c.kind == serenity::ChannelType::Stage;
     }
     db::update(&app.db, &s).await?;
+    // A session whose job was parked (e.g. its event kept failing) gets another chance now
+    // that a moderator changed it.
+    if crate::jobs::rows::revive(
+        &app.db,
+        crate::jobs::office_hours::SERIES,
+        &id.to_string(),
+        now,
+    )
+    .await?
+    {
+        tracing::info!(session = id, "office-hours job revived after an edit");
+    }
     if moved {
         // Reminders whose time already passed for the new start are skipped.
         db::set_planned(&app.db, id, now).await?;
