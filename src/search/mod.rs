@@ -376,7 +376,10 @@ impl SearchIndex {
             return Ok(Answer::default());
         };
         let searcher = self.reader.searcher();
-        let top = searcher.search(&q, &TopDocs::with_limit(limit * CANDIDATES_PER_RESULT + EXTRA_CANDIDATES).order_by_score())?;
+        let top = searcher.search(
+            &q,
+            &TopDocs::with_limit(limit * CANDIDATES_PER_RESULT + EXTRA_CANDIDATES).order_by_score(),
+        )?;
         struct Cand {
             hit: Hit,
             group: String,
