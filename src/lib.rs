@@ -13,6 +13,7 @@ pub mod discord;
 pub mod error;
 pub mod explain;
 pub mod export;
+pub mod hash;
 pub mod jobs;
 pub mod library;
 pub mod office_hours;

@@ -17,15 +17,11 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// SplitMix64: a fixed, dependency-free sequence, so a failure is reproducible from its seed.
+/// A fixed sequence (the crate's SplitMix64), so a failure is reproducible from its seed.
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        coursebot::hash::splitmix64(&mut self.0)
     }
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize

@@ -39,19 +39,13 @@ pub fn content_hash(dir: &std::path::Path) -> std::io::Result<u64> {
     let mut files = Vec::new();
     walk(dir, &mut files)?;
     files.sort();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
+    let mut h = crate::hash::FNV1A_START;
     for f in files {
         let rel = f.strip_prefix(dir).unwrap_or(&f);
-        eat(rel.to_string_lossy().as_bytes());
-        eat(&[0]);
-        eat(&std::fs::read(&f)?);
-        eat(&[0]);
+        h = crate::hash::fnv1a_extend(h, rel.to_string_lossy().as_bytes());
+        h = crate::hash::fnv1a_extend(h, &[0]);
+        h = crate::hash::fnv1a_extend(h, &std::fs::read(&f)?);
+        h = crate::hash::fnv1a_extend(h, &[0]);
     }
     Ok(h)
 }

@@ -7,6 +7,7 @@
 //! the same order, and a displayed position always maps back to the same canonical choice.
 
 use crate::content::{AnswerKey, Question};
+use crate::hash::{fnv1a, splitmix64};
 
 /// The kind of a presentation, with the prefix its components use (`qz`, `pr`, `xm`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,25 +174,6 @@ fn legacy_matching_order(question_id: &str, n: usize) -> Vec<usize> {
         order.rotate_left(1);
     }
     order
-}
-
-/// FNV-1a, 64 bits.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// SplitMix64: a small, well-mixed generator; advances `state` and returns the next value.
-pub fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 /// A uniform permutation of `0..n` (Fisher-Yates driven by SplitMix64 from `seed`).
