@@ -119,7 +119,7 @@ pub enum AnswerKey {
         answer: usize,
     },
     TrueFalse(bool),
-    /// Accepted answers, compared after [`normalize_answer`].
+    /// Accepted answers, compared after `quiz::answer::normalize_fill_in`.
     FillIn(Vec<String>),
     /// `(left, right)` pairs; the correct right for each left.
     Matching(Vec<(String, String)>),
@@ -146,7 +146,8 @@ impl Question {
     }
 }
 
-/// Lowercase, trim, and collapse runs of whitespace: how fill-in answers are compared.
+/// Lowercase, trim, and collapse runs of whitespace: how the loader finds duplicate choices and
+/// matching sides (fill-in answers are compared with `quiz::answer::normalize_fill_in`).
 pub fn normalize_answer(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()

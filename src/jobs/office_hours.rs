@@ -17,10 +17,9 @@ use serenity::{
 /// One row per active session, due every tick: its reminders and its scheduled event.
 pub const SERIES: &str = "oh_series";
 
+/// A stored timestamp, `None` when it cannot be read (the caller treats it as unusable).
 fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    crate::store::time::parse_ts(s).ok()
 }
 
 pub async fn scan(app: App, now: DateTime<Utc>) -> JobResult {

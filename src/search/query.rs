@@ -74,6 +74,18 @@ pub struct Core {
     pub known: bool,
 }
 
+/// Add `token`, a word the course uses, to the core words unless it is there already.
+fn push_known(core: &mut Vec<Core>, token: &str) {
+    if !core.iter().any(|c| c.token == token) {
+        core.push(Core {
+            token: token.to_string(),
+            alts: Vec::new(),
+            alt_credit: 0.0,
+            known: true,
+        });
+    }
+}
+
 impl Core {
     /// Neither the word nor a trusted alternative is in the course.
     fn unknown(&self) -> bool {
@@ -133,26 +145,12 @@ pub fn plan(raw: &str, an: &mut TextAnalyzer, cx: &Context<'_>) -> Plan {
                 }
             }
             prev = Some(t.clone());
-            if !core.iter().any(|c| c.token == *t) {
-                core.push(Core {
-                    token: t.clone(),
-                    alts: Vec::new(),
-                    alt_credit: 0.0,
-                    known: true,
-                });
-            }
+            push_known(&mut core, t);
             add(&mut terms, t.clone(), TYPED);
         } else if cx.ident_vocab.contains(t) {
             // `SoftTimeLimit`: not a word of the text, but an identifier compound of it.
             prev = None;
-            if !core.iter().any(|c| c.token == *t) {
-                core.push(Core {
-                    token: t.clone(),
-                    alts: Vec::new(),
-                    alt_credit: 0.0,
-                    known: true,
-                });
-            }
+            push_known(&mut core, t);
         } else {
             prev = None;
             // Identifier parts and numbers are not typos of words.
@@ -200,14 +198,7 @@ pub fn plan(raw: &str, an: &mut TextAnalyzer, cx: &Context<'_>) -> Plan {
             }
             core.retain(|c| !words.contains(&c.token));
             for t in &target_tokens {
-                if !core.iter().any(|c| c.token == *t) {
-                    core.push(Core {
-                        token: t.clone(),
-                        alts: Vec::new(),
-                        alt_credit: 0.0,
-                        known: true,
-                    });
-                }
+                push_known(&mut core, t);
                 add(&mut terms, t.clone(), TYPED);
             }
         } else {
