@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod certification;
+pub mod copy;
 pub mod office_hours;
 pub mod practice;
 pub mod quiz;
