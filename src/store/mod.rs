@@ -2,6 +2,7 @@
 //! intent-named functions that take an executor so they compose in a transaction.
 
 pub mod certification;
+pub mod meta;
 pub mod office_hours;
 pub mod practice;
 pub mod quiz;
