@@ -92,21 +92,24 @@ impl TestBot {
         clock: ManualClock,
         content: PathBuf,
     ) -> TestBot {
-        Self::launch_sharded(fake, dir, clock, content, ShardPlan::Auto).await
+        Self::launch_sharded(fake, dir, clock, content, ShardPlan::Auto, TOKEN).await
     }
 
-    /// Start a bot running `shards` on `fake`, with the database in `dir` (several bots may
-    /// share one fake, one directory and one clock: processes of one sharded bot). Returns once
-    /// its first shard is ready (commands registered if they had to be, job runner started).
+    /// Start a bot running `shards` on `fake` with `token`, with the database in `dir` (several
+    /// bots may share one fake and one clock: processes of one sharded bot; the fake records
+    /// each request's token, so giving each its own tells who sent what). Returns once its
+    /// first shard is ready (commands registered if they had to be, job runner started).
     pub async fn launch_sharded(
         fake: Arc<FakeDiscord>,
         dir: Arc<TempDir>,
         clock: ManualClock,
         content: PathBuf,
         shards: ShardPlan,
+        token: &str,
     ) -> TestBot {
+        init_env();
         let config = Config {
-            token: Secret::new(TOKEN),
+            token: Secret::new(token),
             api_base: Some(fake.rest_url.clone()),
             guilds: vec![GUILD_ID],
             shards,
