@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod certification;
 pub mod copy;
+pub mod meta;
 pub mod office_hours;
 pub mod practice;
 pub mod quiz;
