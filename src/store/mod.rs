@@ -2,7 +2,9 @@
 //! intent-named functions that take an executor so they compose in a transaction.
 
 pub mod activity;
+pub mod backup;
 pub mod certification;
+pub mod copy;
 pub mod office_hours;
 pub mod practice;
 pub mod quiz;
