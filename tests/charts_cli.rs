@@ -103,3 +103,56 @@ async fn chart_writes_each_image_and_refuses_bad_arguments_clearly() {
     }
     assert!(!out.exists(), "nothing written on an error");
 }
+
+/// Regenerates the README's example, `docs/progress-card.png`:
+/// `cargo test --test charts_cli -- --ignored readme_example`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn readme_example_progress_card() {
+    use coursebot::store::certification as cert;
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let course = std::sync::Arc::new(
+        coursebot::content::load_course(&common::harness::content_dir()).unwrap(),
+    );
+    let pool = coursebot::store::connect(&db_url).await.unwrap();
+    let now = chrono::Utc::now();
+    let user = charts_seed::MEMBER_BASE;
+    let foundation = course.path("foundation").unwrap().module_ids.len();
+    charts_seed::progress(&pool, &course, GUILD, user, "foundation", foundation, now).await;
+    charts_seed::progress(&pool, &course, GUILD, user, "professional", 3, now).await;
+    let exam = cert::start_exam(&pool, GUILD, user, "foundation", &[], now, now)
+        .await
+        .unwrap()
+        .unwrap();
+    cert::grade(&pool, exam, 41, 82.0, true, now).await.unwrap();
+    cert::submit_capstone(
+        &pool,
+        GUILD,
+        user,
+        "foundation",
+        "foundation",
+        "https://example.org",
+        now,
+    )
+    .await
+    .unwrap();
+    let empty = coursebot::content::Course {
+        paths: vec![],
+        modules: vec![],
+        questions: vec![],
+        ..(*course).clone()
+    };
+    let index = std::sync::Arc::new(coursebot::search::SearchIndex::in_memory(&empty).unwrap());
+    let app = coursebot::app::App::from_parts(
+        course.clone(),
+        index,
+        pool,
+        std::sync::Arc::new(coursebot::clock::ManualClock::new(now)),
+    );
+    let p = coursebot::charts::data::progress(&app, GUILD, user, "Ada Lovelace")
+        .await
+        .unwrap();
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/progress-card.png");
+    std::fs::write(&out, coursebot::charts::progress_png(&p.card)).unwrap();
+}

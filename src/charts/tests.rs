@@ -222,14 +222,21 @@ fn daily_bars_are_proportional_to_answers() {
     let (x0, x1) = (PAD + 44.0, WIDTH as f32 - PAD - 48.0);
     let slot = (x1 - x0) / days.len() as f32;
     for (i, d) in days.iter().enumerate() {
-        // Measure the bar's height at its left edge (away from the accuracy line's dots).
+        // The bar's top, found at its left and right edges (the accuracy line may cross one).
         let cx = x0 + slot * (i as f32 + 0.5);
-        let x = (cx - slot * 0.3).round() as u32 + 1;
-        let h = (0..PLOT_H as u32)
-            .filter(|k| c.pixel(x, bottom as u32 - 1 - k) == p::BAR)
-            .count() as f32;
+        let bw = (slot * 0.7).round();
+        let left = (cx - slot * 0.35).round();
+        let h = [left + 1.0, left + bw - 2.0]
+            .iter()
+            .map(|x| {
+                (top as u32..bottom as u32)
+                    .find(|y| c.pixel(*x as u32, *y) == p::BAR)
+                    .map(|y| bottom - y as f32)
+                    .unwrap_or(0.0)
+            })
+            .fold(0.0, f32::max);
         let want = (PLOT_H * d.answered as f32 / max).round();
-        assert!((h - want).abs() <= 3.0, "day {i}: {h} vs {want}");
+        assert!((h - want).abs() <= 1.0, "day {i}: {h} vs {want}");
     }
 }
 
