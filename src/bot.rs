@@ -85,18 +85,9 @@ fn decode_base64url(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// How long to keep trying to reach Discord before giving up (s); `COURSEBOT_CONNECT_TIMEOUT_SECS`.
-pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 300;
-
-fn connect_timeout() -> std::time::Duration {
-    std::time::Duration::from_secs(
-        std::env::var("COURSEBOT_CONNECT_TIMEOUT_SECS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_CONNECT_TIMEOUT_SECS)
-            .max(1),
-    )
-}
+/// How long to keep trying to reach Discord before giving up (s); `COURSEBOT_CONNECT_TIMEOUT_SECS`
+/// (`connect_timeout_secs`).
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = crate::config::DEFAULT_CONNECT_TIMEOUT_SECS;
 
 /// `coursebot run`.
 pub async fn run(config: Config) -> Result<()> {
@@ -159,9 +150,22 @@ pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>
         .api_base
         .clone()
         .unwrap_or_else(|| "https://discord.com".into());
-    let limit = connect_timeout();
+    let limit = std::time::Duration::from_secs(config.connect_timeout_secs.max(1));
+    // Operations: /metrics, /healthz, /readyz (before connecting: /readyz says "waiting for
+    // READY" meanwhile) and reload on SIGHUP.
+    // This process runs one shard (shard 0 of 1).
+    let probe = crate::ops::health::Probe::new(app.clone(), 1);
+    let mut ops_tasks = Vec::new();
+    if let Some(addr) = config.metrics_addr {
+        ops_tasks.push(crate::ops::health::start(addr, probe.clone()).await?);
+    }
+    ops_tasks.extend(crate::ops::reload::on_sighup(app.clone()));
+    let stop_ops = || ops_tasks.iter().for_each(|t| t.abort());
     tracing::info!(api = %base, "connecting to Discord");
-    preflight(&http, &base, limit).await?;
+    if let Err(e) = preflight(&http, &base, limit).await {
+        stop_ops();
+        return Err(e);
+    }
     let db = app.db.clone();
     let jobs_app = app.clone();
     let jobs: Arc<std::sync::Mutex<Option<tokio::task::AbortHandle>>> = Arc::default();
@@ -177,11 +181,18 @@ pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>
             ready_tx.notify_one();
         }),
     );
-    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
+    let mut client = match serenity::ClientBuilder::new_with_http(http, intents())
         .framework(framework)
         .await
-        .context("building the Discord client")?;
+    {
+        Ok(c) => c,
+        Err(e) => {
+            stop_ops();
+            return Err(anyhow::Error::new(e).context("building the Discord client"));
+        }
+    };
     let shards = client.shard_manager.clone();
+    probe.set_shards(shards.clone());
     // serenity retries a gateway that cannot be reached every few seconds, forever: give up
     // with a clear error when the first READY does not come within the bound.
     let watchdog = async {
@@ -211,6 +222,7 @@ pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>
         }
     };
     shards.shutdown_all().await;
+    stop_ops();
     if let Some(j) = jobs.lock().unwrap_or_else(|e| e.into_inner()).take() {
         j.abort();
     }

@@ -86,11 +86,30 @@ impl TestBot {
         Self::launch(fake, dir, clock, o.content).await
     }
 
+    /// Start the bot on an existing fake Discord (set up routes first) and return as soon as
+    /// the app is open, without waiting for READY (to observe the bot while it connects).
+    pub async fn start_on(fake: Arc<FakeDiscord>, o: Options) -> TestBot {
+        init_env();
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let clock = ManualClock::new(o.start);
+        Self::launch_with(fake, dir, clock, o.content, false).await
+    }
+
     async fn launch(
         fake: Arc<FakeDiscord>,
         dir: Arc<TempDir>,
         clock: ManualClock,
         content: PathBuf,
+    ) -> TestBot {
+        Self::launch_with(fake, dir, clock, content, true).await
+    }
+
+    async fn launch_with(
+        fake: Arc<FakeDiscord>,
+        dir: Arc<TempDir>,
+        clock: ManualClock,
+        content: PathBuf,
+        wait_ready: bool,
     ) -> TestBot {
         let config = Config {
             token: Secret::new(TOKEN),
@@ -99,6 +118,8 @@ impl TestBot {
             database_url: format!("sqlite://{}", dir.path().join("bot.db").display()),
             content_dir: content,
             index_dir: dir.path().join("index"),
+            // The rest (job runner timings...) from the environment, as `run` reads it.
+            ..Config::from_env().expect("the test environment is a valid configuration")
         };
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -120,11 +141,13 @@ impl TestBot {
             let _ = done_tx.send(r);
         });
         let app = app_rx.await.expect("bot runtime started");
-        fake.wait_request_from(before, 30, |r| {
-            r.method == "PUT" && r.path.ends_with("/commands")
-        })
-        .await
-        .expect("the bot registered its commands");
+        if wait_ready {
+            fake.wait_request_from(before, 30, |r| {
+                r.method == "PUT" && r.path.ends_with("/commands")
+            })
+            .await
+            .expect("the bot registered its commands");
+        }
         TestBot {
             fake,
             app,

@@ -20,7 +20,7 @@ pub async fn progress(
     ctx: Context<'_>,
     #[description = "Member (default: you)"] member: Option<serenity::UserId>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let who = member.map(|m| m.get()).unwrap_or(ctx.author().id.get());
     let st = service::progress(app, g, who).await?;
@@ -54,7 +54,7 @@ pub async fn start(
     #[autocomplete = "autocomplete_path"]
     path: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let e = service::start_exam(app, g, ctx.author().id.get(), &path).await?;
     let q = crate::quiz::daily::question(&app.course, &e.questions[0])?;
@@ -78,7 +78,7 @@ pub async fn start(
 /// Continue your exam in progress where you left it.
 #[poise::command(slash_command, guild_only)]
 pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let user = ctx.author().id.get();
     let Some(e) = db::open_exam(&app.db, g, user).await? else {
@@ -158,7 +158,7 @@ pub async fn submit(
     path: String,
     #[description = "Link to your repository or portfolio"] link: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let (id, what) = service::submit_capstone(app, g, ctx.author().id.get(), &path, &link).await?;
     ephemeral(ctx, format!("Your {what} is submitted (#{id}). A moderator will review it; you will get a direct message.")).await
@@ -167,7 +167,7 @@ pub async fn submit(
 /// Submissions awaiting review (moderators).
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn queue(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -208,7 +208,7 @@ pub async fn approve(
     ctx: Context<'_>,
     #[description = "Submission number"] id: i64,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -249,7 +249,7 @@ pub async fn reject(
     #[max_length = 1000]
     reason: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -285,7 +285,7 @@ pub async fn holders(
     #[autocomplete = "autocomplete_path"]
     path: Option<String>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let cert = match path.as_deref() {
         Some(p) => Some(
@@ -334,7 +334,7 @@ pub async fn revoke(
     #[max_length = 500]
     reason: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
