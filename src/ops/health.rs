@@ -10,6 +10,7 @@ use crate::app::App;
 use poise::serenity_prelude as serenity;
 use serde_json::json;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -24,7 +25,7 @@ const MAX_HEAD: usize = 8 * 1024;
 pub struct Probe {
     app: App,
     /// Shards this process runs (readiness waits for all of them).
-    expected_shards: u32,
+    expected_shards: AtomicU32,
     /// The gateway shards, once the Discord client exists.
     shards: OnceLock<Arc<serenity::ShardManager>>,
 }
@@ -33,9 +34,14 @@ impl Probe {
     pub fn new(app: App, expected_shards: u32) -> Arc<Probe> {
         Arc::new(Probe {
             app,
-            expected_shards: expected_shards.max(1),
+            expected_shards: AtomicU32::new(expected_shards.max(1)),
             shards: OnceLock::new(),
         })
+    }
+
+    /// How many shards this process runs (known once Discord said how many it recommends).
+    pub fn set_expected_shards(&self, n: u32) {
+        self.expected_shards.store(n.max(1), Ordering::Relaxed);
     }
 
     /// Hand over the client's shard manager (readiness and the gateway metrics read it).
@@ -73,21 +79,18 @@ impl Probe {
         let mut problems = Vec::new();
         let shards = self.shard_states().await;
         let up = shards.iter().filter(|s| s.1).count() as u32;
-        if up < self.expected_shards {
+        let expected = self.expected_shards.load(Ordering::Relaxed);
+        if up < expected {
             let down: Vec<String> = shards
                 .iter()
                 .filter(|s| !s.1)
                 .map(|s| s.0.to_string())
                 .collect();
             problems.push(if down.is_empty() {
-                format!(
-                    "gateway: {up} of {} shard(s) connected (waiting for READY)",
-                    self.expected_shards
-                )
+                format!("gateway: {up} of {expected} shard(s) connected (waiting for READY)")
             } else {
                 format!(
-                    "gateway: {up} of {} shard(s) connected; not connected: shard {}",
-                    self.expected_shards,
+                    "gateway: {up} of {expected} shard(s) connected; not connected: shard {}",
                     down.join(", ")
                 )
             });
