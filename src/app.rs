@@ -4,8 +4,8 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::content::{content_hash, load_course, Course};
 use crate::search::SearchIndex;
+use crate::store::Db;
 use anyhow::{Context, Result};
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -13,7 +13,7 @@ use tokio::sync::watch;
 #[derive(Clone)]
 pub struct App {
     pub course: Arc<Course>,
-    pub db: SqlitePool,
+    pub db: Db,
     pub clock: SharedClock,
     search: watch::Receiver<Option<Arc<SearchIndex>>>,
 }
@@ -61,7 +61,7 @@ impl App {
     pub fn from_parts(
         course: Arc<Course>,
         search: Arc<SearchIndex>,
-        db: SqlitePool,
+        db: Db,
         clock: SharedClock,
     ) -> App {
         let (_tx, rx) = watch::channel(Some(search));

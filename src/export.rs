@@ -1,6 +1,7 @@
 //! `coursebot export ...`: data out of SQLite as CSV or JSON.
 
 use crate::config::Config;
+use crate::ids::{GuildId, UserId};
 use crate::store::quiz::{export_answers, ExportedAnswer};
 use anyhow::Result;
 use serde::Serialize;
@@ -18,8 +19,8 @@ pub fn csv_field(s: &str) -> String {
 
 #[derive(Serialize)]
 struct MemberExport {
-    guild_id: u64,
-    user_id: u64,
+    guild_id: GuildId,
+    user_id: UserId,
     points: i64,
     answered: usize,
     correct: usize,
@@ -32,7 +33,7 @@ struct MemberExport {
 pub async fn scores(
     config: &Config,
     format: &str,
-    guild: Option<u64>,
+    guild: Option<GuildId>,
     out: &mut dyn Write,
 ) -> Result<()> {
     let pool = crate::store::connect(&config.database_url).await?;
@@ -72,7 +73,7 @@ pub async fn scores(
             }
         }
         _ => {
-            let mut members: BTreeMap<(u64, u64), MemberExport> = BTreeMap::new();
+            let mut members: BTreeMap<(GuildId, UserId), MemberExport> = BTreeMap::new();
             for a in answers {
                 let m = members
                     .entry((a.guild_id, a.user_id))
@@ -109,7 +110,7 @@ pub async fn scores(
 pub async fn progress(
     config: &Config,
     format: &str,
-    guild: Option<u64>,
+    guild: Option<GuildId>,
     out: &mut dyn Write,
 ) -> Result<()> {
     let pool = crate::store::connect(&config.database_url).await?;

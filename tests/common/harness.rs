@@ -83,7 +83,17 @@ impl TestBot {
         let fake = Arc::new(FakeDiscord::start().await);
         let dir = Arc::new(tempfile::tempdir().unwrap());
         let clock = ManualClock::new(o.start);
-        Self::launch(fake, dir, clock, o.content).await
+        Self::launch(fake, dir, clock, o.content, None).await
+    }
+
+    /// Like [`TestBot::start_with`] on the database at `database_url` (e.g. a PostgreSQL one
+    /// from `common::pg::database`).
+    pub async fn start_on(database_url: String, o: Options) -> TestBot {
+        init_env();
+        let fake = Arc::new(FakeDiscord::start().await);
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let clock = ManualClock::new(o.start);
+        Self::launch(fake, dir, clock, o.content, Some(database_url)).await
     }
 
     async fn launch(
@@ -91,12 +101,14 @@ impl TestBot {
         dir: Arc<TempDir>,
         clock: ManualClock,
         content: PathBuf,
+        database_url: Option<String>,
     ) -> TestBot {
         let config = Config {
             token: Secret::new(TOKEN),
             api_base: Some(fake.rest_url.clone()),
             guilds: vec![GUILD_ID],
-            database_url: format!("sqlite://{}", dir.path().join("bot.db").display()),
+            database_url: database_url
+                .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bot.db").display())),
             content_dir: content,
             index_dir: dir.path().join("index"),
         };
@@ -168,7 +180,8 @@ impl TestBot {
             self.clock.clone(),
             self.config.content_dir.clone(),
         );
-        Self::launch(fake, dir, clock, content).await
+        let url = self.config.database_url.clone();
+        Self::launch(fake, dir, clock, content, Some(url)).await
     }
 
     /// Wait until the job runner has completed `n` more ticks than now (at most 20 s), so that

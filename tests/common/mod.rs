@@ -2,5 +2,6 @@
 pub mod fake_discord;
 pub mod harness;
 pub mod ladder;
+pub mod pg;
 pub mod quiz_helpers;
 pub mod schema;
