@@ -26,7 +26,11 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Connect to Discord and serve (the default).
-    Run,
+    Run(RunArgs),
+    /// Register the slash commands with Discord (globally, or in the guilds of
+    /// `[discord] guilds`) and remember which set was registered, so that `run` (any number of
+    /// processes) registers again only when the set changes.
+    RegisterCommands,
     /// Validate every content file; print problems as `path:line: message`; exit 1 if any.
     /// Besides the format, it applies the author checks (labs, section lengths, explanations
     /// that give a reason, right choices that are not the longest, no duplicate prompts).
@@ -70,11 +74,48 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy the database (DATABASE_URL) to a new file while the bot may be running, and check
+    /// the copy. SQLite only (`VACUUM INTO`); back up PostgreSQL with `pg_dump`.
+    Backup {
+        /// The new file (refused if it exists).
+        path: PathBuf,
+    },
     /// Export data from the database (DATABASE_URL) to standard output.
     Export {
         #[command(subcommand)]
         what: ExportWhat,
     },
+}
+
+/// `coursebot run`'s flags; they win over coursebot.toml and the environment.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct RunArgs {
+    /// The gateway shards this process runs, an inclusive range such as `0-3` (or one shard,
+    /// `4`); needs --shard-total. Without it: the number Discord recommends, all here.
+    #[arg(long, value_name = "FIRST-LAST")]
+    pub shards: Option<String>,
+    /// The number of shards over all processes of the bot.
+    #[arg(long, value_name = "N")]
+    pub shard_total: Option<u32>,
+}
+
+impl RunArgs {
+    /// Apply the flags to `config`: both flags, or `--shards` with the configured total.
+    pub fn apply(&self, config: &mut Config) -> Result<()> {
+        if self.shards.is_none() && self.shard_total.is_none() {
+            return Ok(());
+        }
+        let configured_total = match config.shards {
+            crate::config::ShardPlan::Range { total, .. } => Some(total),
+            crate::config::ShardPlan::Auto => None,
+        };
+        config.shards = crate::config::ShardPlan::from_parts(
+            self.shards.as_deref(),
+            self.shard_total.or(configured_total),
+            "--shards",
+        )?;
+        Ok(())
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -111,11 +152,18 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let config = Config::load(cli.config.as_deref())?;
-    match cli.command.unwrap_or(Command::Run) {
-        Command::Run => {
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
+        Command::Run(args) => {
+            args.apply(&mut config)?;
             let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
             rt.block_on(crate::bot::run(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::RegisterCommands => {
+            let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+            let n = rt.block_on(crate::bot::register_commands(&config))?;
+            println!("{n}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Check {
@@ -236,6 +284,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { path } => {
+            let url = &config.database_url;
+            if !url.starts_with("sqlite:") {
+                anyhow::bail!(
+                    "`coursebot backup` copies SQLite databases; for PostgreSQL use pg_dump \
+                     (docs/DEPLOYMENT.md, \"Backups\")"
+                );
+            }
+            let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+            let r = rt.block_on(crate::store::backup::backup_sqlite(url, &path))?;
+            println!(
+                "backed up to {} ({} KB, {} tables, {} rows, integrity ok)",
+                r.path.display(),
+                r.bytes.div_ceil(1024),
+                r.tables.len(),
+                r.total_rows()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stats { json } => {
             let course = content::load_course(&config.content_dir)?;
             let s = content::stats::stats(&course);
@@ -342,6 +409,39 @@ mod tests {
         assert_eq!((a.limit, a.query.as_str()), (2, "worker --concurrency"));
         let a = ExplainArgs::parse(false, 3, &words("chords -- --json")).unwrap();
         assert_eq!((a.json, a.query.as_str()), (false, "chords --json"));
+    }
+
+    #[test]
+    fn run_shard_flags() {
+        let cli =
+            Cli::try_parse_from(["coursebot", "run", "--shards", "0-3", "--shard-total", "8"])
+                .unwrap();
+        let Some(Command::Run(args)) = cli.command else {
+            panic!("run expected")
+        };
+        let mut config = Config::load_with(None, &|_| None).unwrap();
+        args.apply(&mut config).unwrap();
+        assert_eq!(
+            config.shards,
+            crate::config::ShardPlan::Range {
+                first: 0,
+                last: 3,
+                total: 8
+            }
+        );
+        let bad = RunArgs {
+            shards: Some("2-9".into()),
+            shard_total: Some(8),
+        };
+        let e = bad.apply(&mut config).unwrap_err().to_string();
+        assert!(e.contains("--shards `2-9`") && e.contains("outside"), "{e}");
+        // --shards alone takes the configured total.
+        let only = RunArgs {
+            shards: Some("4-7".into()),
+            shard_total: None,
+        };
+        only.apply(&mut config).unwrap();
+        assert_eq!(config.shards.to_string(), "4-7 of 8");
     }
 
     #[test]

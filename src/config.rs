@@ -1,5 +1,6 @@
 //! Configuration: defaults, then `coursebot.toml` (optional), then the environment, which wins.
 
+use crate::error::UserError;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::fmt;
@@ -42,6 +43,12 @@ pub struct DiscordConfig {
     pub api_base: Option<String>,
     /// Guild ids where slash commands are registered per guild (instant); empty: globally.
     pub guilds: Vec<u64>,
+    /// The inclusive range of gateway shards this process runs, e.g. `"0-3"` (or `"2"`).
+    /// Environment: `COURSEBOT_SHARDS`. Unset: the number Discord recommends, all here.
+    pub shards: Option<String>,
+    /// How many shards the bot runs over all its processes. Environment:
+    /// `COURSEBOT_SHARD_TOTAL`. Required with `shards`.
+    pub shard_total: Option<u32>,
 }
 
 /// The whole file; every field optional.
@@ -63,6 +70,9 @@ pub struct Config {
     pub token: Secret,
     pub api_base: Option<String>,
     pub guilds: Vec<u64>,
+    /// Which gateway shards this process runs (`--shards`/`--shard-total`, `[discord] shards`
+    /// and `shard_total`, `COURSEBOT_SHARDS`/`COURSEBOT_SHARD_TOTAL`).
+    pub shards: ShardPlan,
     pub database_url: String,
     pub content_dir: PathBuf,
     pub index_dir: PathBuf,
@@ -88,12 +98,29 @@ impl Config {
             }
             None => FileConfig::default(),
         };
+        let shards = {
+            let range = env("COURSEBOT_SHARDS").or(fc.discord.shards.clone());
+            let total = match env("COURSEBOT_SHARD_TOTAL") {
+                Some(t) => Some(t.trim().parse::<u32>().map_err(|_| {
+                    UserError::Invalid(format!(
+                        "COURSEBOT_SHARD_TOTAL=`{t}` is not a whole number of shards"
+                    ))
+                })?),
+                None => fc.discord.shard_total,
+            };
+            ShardPlan::from_parts(
+                range.as_deref(),
+                total,
+                "COURSEBOT_SHARDS / [discord] shards",
+            )?
+        };
         Ok(Config {
             token: env("DISCORD_TOKEN")
                 .map(Secret::new)
                 .unwrap_or(fc.discord.token),
             api_base: env("DISCORD_API_BASE").or(fc.discord.api_base),
             guilds: fc.discord.guilds,
+            shards,
             database_url: env("DATABASE_URL")
                 .or(fc.database_url)
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
@@ -106,6 +133,91 @@ impl Config {
                 .or(fc.index_dir)
                 .unwrap_or_else(|| PathBuf::from("index")),
         })
+    }
+}
+
+/// Which gateway shards one process runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ShardPlan {
+    /// As many shards as Discord recommends (`GET /gateway/bot`), all in this process.
+    #[default]
+    Auto,
+    /// Shards `first..=last` of `total` (both ends included).
+    Range { first: u32, last: u32, total: u32 },
+}
+
+impl ShardPlan {
+    /// Read a range (`"0-3"`, `"5"`) and a total; `what` names where they came from in errors
+    /// (`--shards`, `COURSEBOT_SHARDS`). Neither: [`ShardPlan::Auto`].
+    pub fn from_parts(range: Option<&str>, total: Option<u32>, what: &str) -> Result<ShardPlan> {
+        let (range, total) = match (range.map(str::trim), total) {
+            (None, None) => return Ok(ShardPlan::Auto),
+            (Some(r), Some(t)) => (r, t),
+            (Some(r), None) => {
+                return Err(UserError::Invalid(format!(
+                    "{what} `{r}` needs the total number of shards as well (--shard-total, shard_total, COURSEBOT_SHARD_TOTAL)"
+                ))
+                .into())
+            }
+            (None, Some(t)) => {
+                return Err(UserError::Invalid(format!(
+                    "a shard total ({t}) needs the range this process runs as well (--shards 0-{}, shards, COURSEBOT_SHARDS)",
+                    t.saturating_sub(1)
+                ))
+                .into())
+            }
+        };
+        let bad = |why: String| -> anyhow::Error {
+            UserError::Invalid(format!("{what} `{range}`: {why}")).into()
+        };
+        let num = |s: &str| {
+            s.trim().parse::<u32>().map_err(|_| {
+                bad(format!(
+                    "`{}` is not a shard number (expected e.g. 0-3)",
+                    s.trim()
+                ))
+            })
+        };
+        let (first, last) = match range.split_once('-') {
+            Some((a, b)) => (num(a)?, num(b)?),
+            None => {
+                let n = num(range)?;
+                (n, n)
+            }
+        };
+        if total == 0 {
+            return Err(bad("the shard total must be at least 1".into()));
+        }
+        if first > last {
+            return Err(bad(format!(
+                "the range starts after it ends ({first} > {last}); write it as {last}-{first}"
+            )));
+        }
+        if last >= total {
+            return Err(bad(format!(
+                "shard {last} is outside a total of {total} (shards are numbered 0 to {})",
+                total - 1
+            )));
+        }
+        Ok(ShardPlan::Range { first, last, total })
+    }
+
+    /// Whether this process runs shard 0 (the one Discord sends direct messages to). Auto runs
+    /// every shard.
+    pub fn runs_shard_zero(&self) -> bool {
+        match self {
+            ShardPlan::Auto => true,
+            ShardPlan::Range { first, .. } => *first == 0,
+        }
+    }
+}
+
+impl fmt::Display for ShardPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShardPlan::Auto => f.write_str("as many as Discord recommends"),
+            ShardPlan::Range { first, last, total } => write!(f, "{first}-{last} of {total}"),
+        }
     }
 }
 
@@ -143,6 +255,90 @@ mod tests {
         let none = |_: &str| None;
         let c = Config::load_with(Some(&f), &none).unwrap();
         assert_eq!(c.token.expose(), "file-token");
+    }
+
+    #[test]
+    fn shard_ranges_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "[discord]\nshards = \"0-3\"\nshard_total = 8\n").unwrap();
+        let c = Config::load_with(Some(&f), &|_| None).unwrap();
+        assert_eq!(
+            c.shards,
+            ShardPlan::Range {
+                first: 0,
+                last: 3,
+                total: 8
+            }
+        );
+        let env = |k: &str| match k {
+            "COURSEBOT_SHARDS" => Some("4-7".to_string()),
+            _ => None,
+        };
+        let c = Config::load_with(Some(&f), &env).unwrap();
+        assert_eq!(
+            c.shards,
+            ShardPlan::Range {
+                first: 4,
+                last: 7,
+                total: 8
+            }
+        );
+        assert!(!c.shards.runs_shard_zero());
+        let c = Config::load_with(None, &|_| None).unwrap();
+        assert_eq!(c.shards, ShardPlan::Auto);
+        let env = |k: &str| (k == "COURSEBOT_SHARD_TOTAL").then(|| "eight".to_string());
+        let e = Config::load_with(Some(&f), &env).unwrap_err().to_string();
+        assert!(
+            e.contains("COURSEBOT_SHARD_TOTAL") && e.contains("eight"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_shard_ranges_say_what_is_wrong() {
+        let p = |r: &str, t: u32| {
+            ShardPlan::from_parts(Some(r), Some(t), "--shards")
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            p("3-1", 8).contains("starts after it ends"),
+            "{}",
+            p("3-1", 8)
+        );
+        assert!(
+            p("6-8", 8).contains("outside a total of 8"),
+            "{}",
+            p("6-8", 8)
+        );
+        assert!(p("a-2", 8).contains("`a` is not a shard number"));
+        assert!(p("0-1", 0).contains("at least 1"));
+        for e in [p("3-1", 8), p("6-8", 8), p("x", 2)] {
+            assert!(e.starts_with("--shards `"), "{e}");
+        }
+        let e = ShardPlan::from_parts(Some("0-1"), None, "--shards")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--shard-total"), "{e}");
+        let e = ShardPlan::from_parts(None, Some(4), "--shards")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--shards 0-3"), "{e}");
+        assert_eq!(
+            ShardPlan::from_parts(Some(" 5 "), Some(6), "x").unwrap(),
+            ShardPlan::Range {
+                first: 5,
+                last: 5,
+                total: 6
+            }
+        );
+        assert_eq!(
+            ShardPlan::from_parts(Some("0-3"), Some(4), "x")
+                .unwrap()
+                .to_string(),
+            "0-3 of 4"
+        );
     }
 
     #[test]

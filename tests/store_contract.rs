@@ -336,12 +336,16 @@ async fn daily_quiz_and_answers_once(db: Db) {
         vec![("m01-001".to_string(), "c:2".to_string(), 1)]
     );
     let ex = quiz::export_answers(&db, Some(G)).await.unwrap();
-    assert_eq!(ex.len(), 2);
+    assert_eq!(
+        ex.iter().map(|a| a.user_id).collect::<Vec<_>>(),
+        vec![U2, U],
+        "by guild, then member"
+    );
     assert_eq!(
         (
-            ex[0].quiz_date.as_str(),
-            ex[0].answered_at.as_str(),
-            ex[0].correct
+            ex[1].quiz_date.as_str(),
+            ex[1].answered_at.as_str(),
+            ex[1].correct
         ),
         ("2026-03-20", "2026-03-20T09:00:00.123Z", true)
     );
@@ -828,18 +832,21 @@ async fn jobs_claims_and_leases(db: Db) {
         .unwrap());
     // A dies: after its lease expires, B takes the job over; A's late outcome is a no-op.
     let before = now + lease * 2;
-    assert!(rows::claim(&db, "B", before, before + lease, 10)
+    let b2 = rows::claim(&db, "B", before, before + lease * 2, 10)
         .await
-        .unwrap()
-        .iter()
-        .all(|j| j.key != "1"));
+        .unwrap();
+    assert_eq!(
+        b2.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(),
+        vec!["2"],
+        "job 1 is still A's until its lease ends"
+    );
     let after = before + Duration::milliseconds(1);
     let b = rows::claim(&db, "B", after, after + lease, 10)
         .await
         .unwrap();
     assert_eq!(
         b.iter().map(|j| j.key.as_str()).collect::<Vec<_>>(),
-        vec!["1", "2"]
+        vec!["1"]
     );
     assert!(
         !rows::done(&db, a[0].id, "A", after).await.unwrap(),
@@ -851,7 +858,7 @@ async fn jobs_claims_and_leases(db: Db) {
     // Retry, recurring, parked, revived.
     assert!(rows::retry(
         &db,
-        b[1].id,
+        b2[0].id,
         "B",
         1,
         after + Duration::seconds(30),
@@ -941,4 +948,85 @@ async fn two_owners_racing_claim_each_job_once(db: Db) {
     let all: HashSet<&String> = a.iter().chain(b.iter()).collect();
     assert_eq!(a.len() + b.len(), 200, "no job claimed twice");
     assert_eq!(all.len(), 200, "every job claimed");
+}
+
+/// A database made by the migrations as they were before the store learned PostgreSQL (the
+/// same files, now under migrations/sqlite/: sqlx checks their checksums) opens, upgrades, and
+/// reads back through the typed rows, timestamps in the old text format included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_sqlite_database_upgrades_cleanly() {
+    use sqlx::sqlite::SqliteConnectOptions;
+    use std::str::FromStr;
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("migrations-0007");
+    std::fs::create_dir(&old).unwrap();
+    let all = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    for e in std::fs::read_dir(&all).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "0008" {
+            std::fs::copy(&p, old.join(&name)).unwrap();
+        }
+    }
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let pool = sqlx::SqlitePool::connect_with(
+        SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true),
+    )
+    .await
+    .unwrap();
+    sqlx::migrate::Migrator::new(old.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO guild_settings (guild_id, announce_channel_id, updated_at) VALUES (?1, 77, '2026-03-20 09:00:00+00:00')",
+        "INSERT INTO quizzes (id, guild_id, channel_id, question_id, module_id, path_id, quiz_date, cycle, posted_at, closes_at, status, message_id, revealed, shuffled)
+         VALUES (1, ?1, 77, 'm01-001', 'm01', 'foundation', '2026-03-20', 0, '2026-03-20T09:00:00.000Z', '2026-03-21T09:00:00.000Z', 'open', ?2, 0, 1)",
+        "INSERT INTO quiz_answers (quiz_id, user_id, guild_id, answer, correct, answered_at) VALUES (1, ?2, ?1, 'c:0', 1, '2026-03-20T09:00:01.500Z')",
+        "INSERT INTO jobs (kind, key, payload, due_at, next_attempt_at, updated_at) VALUES ('quiz_reveal', '1', 'null', '2026-03-20T09:00:00.000Z', '2026-03-20T09:00:00.000Z', '2026-03-20T09:00:00.000Z')",
+    ] {
+        sqlx::query(sql).bind(G.to_db()).bind(U.to_db()).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let db = Db::connect(&url)
+        .await
+        .expect("the old database opens and migrates");
+    let q = quiz::get_quiz(&db, 1).await.unwrap().unwrap();
+    assert_eq!(
+        (q.guild, q.message_id, q.posted_at),
+        (
+            G,
+            Some(MessageId(U.get())),
+            Utc.with_ymd_and_hms(2026, 3, 20, 9, 0, 0).unwrap()
+        )
+    );
+    assert_eq!(quiz::answers_of(&db, 1).await.unwrap(), vec![(U, true)]);
+    assert_eq!(
+        settings::get(&db, G).await.unwrap().announce_channel,
+        Some(ChannelId(77))
+    );
+    let j = rows::claim(&db, "me", t0(), t0() + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (j.len(), j[0].owner.as_deref()),
+        (1, Some("me")),
+        "the lease columns were added"
+    );
+    // New rows keep the old text format, so string order stays time order.
+    quiz::record_answer(&db, 1, G, U2, "c:1", false, t0())
+        .await
+        .unwrap();
+    let text: String =
+        sqlx::query_scalar("SELECT answered_at FROM quiz_answers WHERE user_id = ?1")
+            .bind(U2.to_db())
+            .fetch_one(db.as_sqlite().unwrap())
+            .await
+            .unwrap();
+    assert_eq!(text, "2026-03-20T09:00:00.123Z");
 }

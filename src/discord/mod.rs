@@ -5,6 +5,7 @@ pub mod checks;
 pub mod commands;
 mod components;
 pub mod custom_id;
+pub mod registration;
 pub mod render;
 
 use crate::app::App;
@@ -24,8 +25,8 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 pub const APOLOGY: &str =
     "Sorry, something went wrong on my side. It has been logged for the moderators.";
 
-/// Called once at the first READY (not on reconnects): registers the slash commands and hands
-/// over the shared state. Any error here is fatal (see `bot::serve`).
+/// Called once at the first READY (not on reconnects): registers the slash commands when the
+/// set changed ([`registration`]) and hands over the shared state. Any error here is fatal (see `bot::serve`).
 pub type OnReady = Box<dyn FnOnce(&App, std::sync::Arc<serenity::Http>) + Send + Sync>;
 
 /// The poise framework with every command of [`commands::all`].
@@ -48,20 +49,13 @@ pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framew
         // The builder's own flag wins over `FrameworkOptions::initialize_owners`: without this
         // poise looks the owners up over HTTP at every start (and warns when it cannot).
         .initialize_owners(false)
-        .setup(move |ctx, ready, fw| {
+        .setup(move |ctx, ready, _fw| {
             Box::pin(async move {
-                let cmds = poise::builtins::create_application_commands(&fw.options().commands);
-                if guilds.is_empty() {
-                    serenity::Command::set_global_commands(ctx, cmds).await?;
-                    tracing::info!(user = %ready.user.name, "slash commands registered globally");
-                } else {
-                    for g in &guilds {
-                        serenity::GuildId::new(*g)
-                            .set_commands(ctx, cmds.clone())
-                            .await?;
-                    }
-                    tracing::info!(user = %ready.user.name, guilds = ?guilds, "slash commands registered per guild");
-                }
+                // Only when the set changed since the last registration (by any process).
+                let outcome =
+                    registration::register_if_changed(&app.db, &ctx.http, &guilds, app.clock.now())
+                        .await?;
+                tracing::info!(user = %ready.user.name, ?outcome, "ready");
                 on_ready(&app, ctx.http.clone());
                 Ok(Data {
                     app,

@@ -122,12 +122,15 @@ pub enum Failure {
     Transient(String),
     /// Retrying cannot help: Discord refused (missing access, unknown channel), a corrupt row.
     Permanent(String),
+    /// Discord answered 429 (rate limited): retried within the same attempt once the limit's
+    /// window has passed ([`RateGate`]); counted like a transient failure if it persists.
+    RateLimited(String),
 }
 
 impl Failure {
     pub fn message(&self) -> &str {
         match self {
-            Failure::Transient(m) | Failure::Permanent(m) => m,
+            Failure::Transient(m) | Failure::Permanent(m) | Failure::RateLimited(m) => m,
         }
     }
 }
@@ -135,7 +138,9 @@ impl Failure {
 impl From<serenity::Error> for Failure {
     fn from(e: serenity::Error) -> Self {
         let text = describe(&e);
-        if is_permanent(&e) {
+        if is_rate_limited(&e) {
+            Failure::RateLimited(text)
+        } else if is_permanent(&e) {
             Failure::Permanent(text)
         } else {
             Failure::Transient(text)
@@ -210,6 +215,66 @@ where
     }
 }
 
+/// How long the runner waits after a 429 before sending again: Discord's global limit counts
+/// per second, so its `retry_after` is under a second. (With serenity's rate limiter off, which
+/// a proxy/API base needs, serenity reports a 429 as an error without its `retry_after`: the
+/// body has no `code`, which its error type requires.)
+pub const RATE_LIMIT_WAIT: Duration = Duration::from_millis(1000);
+/// Sends of one job answered 429 in a row after which the attempt counts as a failure.
+pub const RATE_LIMIT_TRIES: u32 = 25;
+
+/// After a 429 every job of this process waits until the limit's window has passed, instead of
+/// each one hammering Discord (the global limit is per bot, shared by all its jobs).
+#[derive(Default)]
+pub struct RateGate {
+    until: std::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl RateGate {
+    /// Wait until no 429 pause is in force.
+    pub async fn wait(&self) {
+        loop {
+            let until = *self.until.lock().unwrap_or_else(|e| e.into_inner());
+            match until {
+                Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// Pause every sender for `wait` from now (a later pause already in force stays).
+    pub fn pause(&self, wait: Duration) {
+        let t = tokio::time::Instant::now() + wait;
+        let mut u = self.until.lock().unwrap_or_else(|e| e.into_inner());
+        if u.map(|x| x < t).unwrap_or(true) {
+            *u = Some(t);
+        }
+    }
+}
+
+/// Run `job`'s handler; when Discord answers 429, wait for the limit's window ([`RateGate`])
+/// and run it again (at most [`RATE_LIMIT_TRIES`] times). Safe: nothing was sent by the refused
+/// request, and every post carries the job's nonce.
+async fn handle_limited(
+    app: App,
+    http: Arc<serenity::Http>,
+    job: rows::Job,
+    gate: Arc<RateGate>,
+) -> JobResult {
+    let mut tries = 0;
+    loop {
+        gate.wait().await;
+        match handle(app.clone(), http.clone(), job.clone()).await {
+            Err(Failure::RateLimited(e)) if tries + 1 < RATE_LIMIT_TRIES => {
+                tries += 1;
+                tracing::debug!(job = %format!("{}:{}", job.kind, job.key), tries, error = %e, "rate limited; waiting for the window");
+                gate.pause(RATE_LIMIT_WAIT);
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Start the runner for `app`, sending through `http`. Abort the returned handle to stop it
 /// (between ticks nothing is lost: what is due stays in the database).
 pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
@@ -219,6 +284,7 @@ pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
 /// [`start`] with a given owner and lease (tests run two "processes" in one).
 pub fn start_as(app: App, http: Arc<serenity::Http>, worker: Worker) -> tokio::task::AbortHandle {
     let every = tick_interval();
+    let gate = Arc::new(RateGate::default());
     tokio::spawn(async move {
         tracing::info!(
             every_ms = every.as_millis() as u64,
@@ -228,9 +294,17 @@ pub fn start_as(app: App, http: Arc<serenity::Http>, worker: Worker) -> tokio::t
         );
         loop {
             // The tick runs in its own task: even a panic outside any job cannot stop the loop.
-            let t = tokio::spawn(tick_as(app.clone(), http.clone(), worker.clone()));
-            if let Err(e) = t.await {
-                tracing::error!(error = %e, "job tick panicked; the runner goes on");
+            let t = tokio::spawn(tick_as(
+                app.clone(),
+                http.clone(),
+                gate.clone(),
+                worker.clone(),
+            ));
+            match t.await {
+                // A full batch: more is due now, go on without waiting.
+                Ok(n) if n >= BATCH as usize => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "job tick panicked; the runner goes on"),
             }
             tokio::time::sleep(every).await;
         }
@@ -243,13 +317,19 @@ pub async fn ticks(db: &crate::store::Db) -> i64 {
     rows::ticks(db).await.unwrap_or(0)
 }
 
-/// One tick: scan for what became due, then claim and run the due job rows.
-pub async fn tick(app: App, http: Arc<serenity::Http>) {
-    tick_as(app, http, Worker::from_env()).await
+/// One tick: scan for what became due, then claim and run the due job rows; returns how many
+/// ran.
+pub async fn tick(app: App, http: Arc<serenity::Http>, gate: Arc<RateGate>) -> usize {
+    tick_as(app, http, gate, Worker::from_env()).await
 }
 
 /// [`tick`] as `worker`.
-pub async fn tick_as(app: App, http: Arc<serenity::Http>, worker: Worker) {
+pub async fn tick_as(
+    app: App,
+    http: Arc<serenity::Http>,
+    gate: Arc<RateGate>,
+    worker: Worker,
+) -> usize {
     let now = app.clock.now();
     let limit = job_timeout();
     // Scans, each isolated: one that fails does not hold up the others.
@@ -269,16 +349,24 @@ pub async fn tick_as(app: App, http: Arc<serenity::Http>, worker: Worker) {
             tracing::error!(scan = name, error = f.message(), "scan failed");
         }
     }
+    let mut ran = 0;
     let lease_until = now.checked_add_signed(worker.lease).unwrap_or(now);
     match rows::claim(&app.db, &worker.owner, now, lease_until, BATCH).await {
         Ok(due) => {
+            ran = due.len();
             let mut set = tokio::task::JoinSet::new();
             for job in due {
-                let (app, http, worker) = (app.clone(), http.clone(), worker.clone());
+                let (app, http, gate, worker) =
+                    (app.clone(), http.clone(), gate.clone(), worker.clone());
                 set.spawn(async move {
                     let what = format!("{}:{}", job.kind, job.key);
                     let keep = keep_lease(app.clone(), worker.clone(), job.id);
-                    let r = isolated(&what, limit, handle(app.clone(), http, job.clone())).await;
+                    let r = isolated(
+                        &what,
+                        limit,
+                        handle_limited(app.clone(), http, job.clone(), gate),
+                    )
+                    .await;
                     keep.abort();
                     if let Err(e) = record(&app, &worker, &job, r, now).await {
                         tracing::error!(job = %what, error = %e, "recording the job outcome failed");
@@ -296,6 +384,7 @@ pub async fn tick_as(app: App, http: Arc<serenity::Http>, worker: Worker) {
     if let Err(e) = rows::count_tick(&app.db, now).await {
         tracing::warn!(error = %e, "counting the tick failed");
     }
+    ran
 }
 
 /// Run the handler of a job's kind.
@@ -356,7 +445,7 @@ async fn record(
             tracing::error!(job = %what, error = %e, "job failed permanently; parked");
             rows::park(&app.db, job.id, me, job.attempts + 1, &e, now).await?
         }
-        Err(Failure::Transient(e)) => {
+        Err(Failure::Transient(e)) | Err(Failure::RateLimited(e)) => {
             let attempts = job.attempts + 1;
             if attempts >= MAX_ATTEMPTS {
                 tracing::error!(job = %what, attempts, error = %e, "job failed too often; parked");
@@ -383,6 +472,11 @@ pub fn is_permanent(e: &serenity::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether Discord answered 429 Too Many Requests.
+pub fn is_rate_limited(e: &serenity::Error) -> bool {
+    matches!(e, serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 429)
 }
 
 /// A short description of a Discord error for logs and moderators (never the token).

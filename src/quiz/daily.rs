@@ -129,7 +129,7 @@ pub async fn start_due(app: &App, now: DateTime<Utc>) -> Result<Vec<db::Quiz>> {
         let cycle = pick.as_ref().map_or(s.cycle, |p| p.1);
         // Claim the run first: with several processes, the one whose update moves the
         // schedule on starts the quiz; the others see it already moved and leave it.
-        if !db::advance_schedule(&mut tx, s.id, s.next_run_at, next, cycle).await? {
+        if !db::advance_schedule(&mut tx, s.id, now, next, cycle).await? {
             continue;
         }
         let Some((qid, cycle)) = pick else {

@@ -31,7 +31,7 @@ pub fn lock_for_run(url: &str) -> Result<Option<ProcessLock>> {
     })?;
     let db = opts.get_filename();
     let text = db.to_string_lossy();
-    if text.is_empty() || text == ":memory:" || text.starts_with("file::memory:") {
+    if text.is_empty() || text.contains(":memory:") || url.contains(":memory:") {
         return Ok(None);
     }
     let mut path = db.as_os_str().to_owned();

@@ -9,8 +9,11 @@
 //! Discord ids are [`crate::ids`] newtypes (BIGINT), timestamps [`time::Ts`] (UTC text on
 //! SQLite, `TIMESTAMPTZ` on PostgreSQL), dates [`time::Day`], flags `bool`.
 
+pub mod backup;
 pub mod certification;
+pub mod copy;
 pub mod lock;
+pub mod meta;
 pub mod office_hours;
 pub mod practice;
 pub mod quiz;

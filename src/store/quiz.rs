@@ -180,23 +180,23 @@ pub async fn get_schedule(ex: impl Into<Exec<'_>>, id: i64) -> sqlx::Result<Opti
     })
 }
 
-/// Move a schedule on to its next run; false when another process moved it first (its
-/// `next_run_at` is no longer `from`): the caller then leaves that day to it.
+/// Move a schedule that is due at `now` on to its next run (after `now`); false when it is no
+/// longer due because another process moved it first: the caller then leaves that run to it.
 pub async fn advance_schedule(
     ex: impl Into<Exec<'_>>,
     id: i64,
-    from: DateTime<Utc>,
+    now: DateTime<Utc>,
     next_run_at: DateTime<Utc>,
     cycle: i64,
 ) -> sqlx::Result<bool> {
     on_db!(ex, |c| {
         let r = sqlx::query(
-            "UPDATE quiz_schedules SET next_run_at = $1, cycle = $2 WHERE id = $3 AND next_run_at = $4",
+            "UPDATE quiz_schedules SET next_run_at = $1, cycle = $2 WHERE id = $3 AND next_run_at <= $4",
         )
         .bind(Ts::at(next_run_at))
         .bind(cycle)
         .bind(id)
-        .bind(Ts::at(from))
+        .bind(Ts::at(now))
         .execute(&mut *c)
         .await?;
         Ok(r.rows_affected() == 1)

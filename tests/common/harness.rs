@@ -5,7 +5,7 @@ use super::fake_discord::{FakeDiscord, GUILD_ID};
 use chrono::{DateTime, TimeZone, Utc};
 use coursebot::app::App;
 use coursebot::clock::ManualClock;
-use coursebot::config::{Config, Secret};
+use coursebot::config::{Config, Secret, ShardPlan};
 use std::path::PathBuf;
 use std::sync::{Arc, Once};
 use tempfile::TempDir;
@@ -103,10 +103,50 @@ impl TestBot {
         content: PathBuf,
         database_url: Option<String>,
     ) -> TestBot {
+        Self::launch_sharded_on(
+            fake,
+            dir,
+            clock,
+            content,
+            ShardPlan::Auto,
+            TOKEN,
+            database_url,
+        )
+        .await
+    }
+
+    /// Start a bot running `shards` on `fake` with `token`, with the database in `dir` (several
+    /// bots may share one fake and one clock: processes of one sharded bot; the fake records
+    /// each request's token, so giving each its own tells who sent what). Returns once its
+    /// first shard is ready (commands registered if they had to be, job runner started).
+    pub async fn launch_sharded(
+        fake: Arc<FakeDiscord>,
+        dir: Arc<TempDir>,
+        clock: ManualClock,
+        content: PathBuf,
+        shards: ShardPlan,
+        token: &str,
+    ) -> TestBot {
+        Self::launch_sharded_on(fake, dir, clock, content, shards, token, None).await
+    }
+
+    /// [`TestBot::launch_sharded`] on the database at `database_url` (`None`: SQLite in `dir`),
+    /// e.g. one PostgreSQL database shared by several bots (`common::pg::database`).
+    pub async fn launch_sharded_on(
+        fake: Arc<FakeDiscord>,
+        dir: Arc<TempDir>,
+        clock: ManualClock,
+        content: PathBuf,
+        shards: ShardPlan,
+        token: &str,
+        database_url: Option<String>,
+    ) -> TestBot {
+        init_env();
         let config = Config {
-            token: Secret::new(TOKEN),
+            token: Secret::new(token),
             api_base: Some(fake.rest_url.clone()),
             guilds: vec![GUILD_ID],
+            shards,
             database_url: database_url
                 .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bot.db").display())),
             content_dir: content,
@@ -120,23 +160,29 @@ impl TestBot {
         let (tx, rx) = oneshot::channel::<()>();
         let (app_tx, app_rx) = oneshot::channel();
         let (done_tx, done_rx) = oneshot::channel();
-        let before = fake.requests().len();
+        let (ready_tx, ready_rx) = oneshot::channel();
         let (c2, clk) = (config.clone(), clock.clone());
         rt.spawn(async move {
             let app = App::open(&c2, Arc::new(clk)).await.expect("app opens");
             let _ = app_tx.send(app.clone());
-            let r = coursebot::bot::serve(&c2, app, async {
-                let _ = rx.await;
-            })
+            let r = coursebot::bot::serve_notify(
+                &c2,
+                app,
+                async {
+                    let _ = rx.await;
+                },
+                Some(ready_tx),
+            )
             .await;
             let _ = done_tx.send(r);
         });
         let app = app_rx.await.expect("bot runtime started");
-        fake.wait_request_from(before, 30, |r| {
-            r.method == "PUT" && r.path.ends_with("/commands")
-        })
-        .await
-        .expect("the bot registered its commands");
+        // Ready: commands registered (when the set changed since the last start on this
+        // database) and the job runner started.
+        tokio::time::timeout(std::time::Duration::from_secs(30), ready_rx)
+            .await
+            .expect("the bot was ready within 30 s")
+            .expect("the bot started");
         TestBot {
             fake,
             app,
