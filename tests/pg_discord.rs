@@ -74,8 +74,17 @@ async fn a_daily_quiz_is_posted_answered_and_revealed_on_postgres() {
     assert_eq!(msg["embeds"][0]["title"], "Daily quiz");
     let ids = component_ids(&msg);
     let quiz_id: i64 = ids[0].split(':').nth(1).unwrap().parse().unwrap();
-    let row = db::get_quiz(&bot.app.db, quiz_id).await.unwrap().unwrap();
+    // Discord's answer (the message id) is stored right after the post.
+    let mut row = db::get_quiz(&bot.app.db, quiz_id).await.unwrap().unwrap();
+    for _ in 0..200 {
+        if row.status == "open" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        row = db::get_quiz(&bot.app.db, quiz_id).await.unwrap().unwrap();
+    }
     assert_eq!(row.status, "open");
+    assert!(row.message_id.is_some());
     assert_eq!(row.channel, coursebot::ids::ChannelId(QUIZ_CHANNEL));
     let q = bot.app.course.question(&row.question_id).unwrap().clone();
     let prefix = format!("qz:{quiz_id}");
