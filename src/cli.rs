@@ -9,10 +9,15 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `coursebot --version`: the crate version and, when built from git, the commit (build.rs).
+pub const VERSION: &str = env!("COURSEBOT_VERSION");
+/// The git commit the binary was built from, or `unknown`.
+pub const GIT_COMMIT: &str = env!("COURSEBOT_GIT_COMMIT");
+
 #[derive(Parser, Debug)]
 #[command(
     name = "coursebot",
-    version,
+    version = VERSION,
     about = "The Celery course's Discord teaching assistant"
 )]
 pub struct Cli {
@@ -25,7 +30,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Connect to Discord and serve (the default).
+    /// Connect to Discord and serve (the default). SIGHUP reloads the course content.
+    #[command(after_help = crate::config::env_help())]
     Run(RunArgs),
     /// Register the slash commands with Discord (globally, or in the guilds of
     /// `[discord] guilds`) and remember which set was registered, so that `run` (any number of
@@ -74,17 +80,56 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Ask the running bot's /healthz (or /readyz) on COURSEBOT_METRICS_ADDR; exit 0 when it
+    /// answers 200 (the container's HEALTHCHECK).
+    Healthcheck {
+        /// Ask /readyz (gateway, database, index) instead of /healthz (the process answers).
+        #[arg(long)]
+        ready: bool,
+        /// Address to ask (default: COURSEBOT_METRICS_ADDR / metrics_addr).
+        #[arg(long)]
+        addr: Option<std::net::SocketAddr>,
+    },
     /// Copy the database (DATABASE_URL) to a new file while the bot may be running, and check
     /// the copy. SQLite only (`VACUUM INTO`); back up PostgreSQL with `pg_dump`.
     Backup {
         /// The new file (refused if it exists).
         path: PathBuf,
     },
-    /// Export data from the database (DATABASE_URL) to standard output.
+    /// Export data from the database (DATABASE_URL, opened read-only) to standard output.
     Export {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Draw an image as the bot attaches it, from the database (DATABASE_URL), to a PNG file:
+    /// a member's progress card, the quiz statistics, or the leaderboard.
+    Chart(ChartArgs),
+}
+
+/// `coursebot chart progress|stats|leaderboard --guild ID [--member ID] --out FILE.png`.
+#[derive(clap::Args, Debug)]
+pub struct ChartArgs {
+    /// Which image.
+    #[arg(value_parser = ["progress", "stats", "leaderboard"])]
+    pub what: String,
+    /// The guild (server id).
+    #[arg(long)]
+    pub guild: u64,
+    /// The member (required for `progress`).
+    #[arg(long)]
+    pub member: Option<u64>,
+    /// `stats`: only this module (id or title).
+    #[arg(long)]
+    pub module: Option<String>,
+    /// `leaderboard`: week, month or all.
+    #[arg(long, default_value = "all")]
+    pub period: String,
+    /// `leaderboard`: only questions of this learning path.
+    #[arg(long)]
+    pub path: Option<String>,
+    /// Where to write the PNG.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `coursebot run`'s flags; they win over coursebot.toml and the environment.
@@ -141,7 +186,6 @@ pub enum ExportWhat {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -154,8 +198,10 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
+        Command::Healthcheck { ready, addr } => healthcheck(&config, ready, addr),
         Command::Run(args) => {
             args.apply(&mut config)?;
+            crate::telemetry::init(config.log_format);
             let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
             rt.block_on(crate::bot::run(config))?;
             Ok(ExitCode::SUCCESS)
@@ -284,6 +330,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Chart(args) => chart(&config, args),
         Command::Backup { path } => {
             let url = &config.database_url;
             if !url.starts_with("sqlite:") {
@@ -314,6 +361,107 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `coursebot chart`: the same image as the bot attaches, drawn from the database with the
+/// system clock; members are shown by the end of their id (names live in Discord).
+fn chart(config: &Config, a: ChartArgs) -> Result<ExitCode> {
+    use crate::charts::data::{render, Kind};
+    use crate::error::UserError;
+    let kind = match a.what.as_str() {
+        "progress" => Kind::Progress,
+        "stats" => Kind::Stats,
+        _ => Kind::Leaderboard,
+    };
+    let period = crate::quiz::scoring::Period::parse(&a.period).ok_or_else(|| {
+        UserError::Invalid(format!(
+            "--period `{}` is not a period: use week, month or all",
+            a.period
+        ))
+    })?;
+    let course = std::sync::Arc::new(content::load_course(&config.content_dir)?);
+    let module = match a.module.as_deref() {
+        Some(m) => Some(
+            course
+                .find_module(m)
+                .ok_or_else(|| UserError::UnknownModule(m.to_string()))?
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    let path = match a.path.as_deref() {
+        Some(p) => Some(
+            course
+                .path(p)
+                .ok_or_else(|| UserError::UnknownPath(p.to_string()))?
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    if kind == Kind::Progress && a.member.is_none() {
+        return Err(UserError::Invalid(
+            "chart progress needs --member ID (whose progress card to draw)".into(),
+        )
+        .into());
+    }
+    let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+    let png = rt.block_on(async {
+        let db = crate::store::connect(&config.database_url).await?;
+        // The charts need no search; an empty in-memory index keeps the App whole without
+        // touching the index directory.
+        let index = std::sync::Arc::new(search::SearchIndex::in_memory(&content::Course {
+            paths: vec![],
+            modules: vec![],
+            questions: vec![],
+            ..(*course).clone()
+        })?);
+        let app = crate::app::App::from_parts(
+            course.clone(),
+            index,
+            db,
+            std::sync::Arc::new(crate::clock::SystemClock),
+        );
+        render(
+            &app,
+            kind,
+            a.guild,
+            a.member,
+            module.as_deref(),
+            period,
+            path.as_deref(),
+        )
+        .await
+    })?;
+    std::fs::write(&a.out, &png).with_context(|| format!("writing {}", a.out.display()))?;
+    println!("wrote {} ({} bytes)", a.out.display(), png.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coursebot healthcheck`.
+fn healthcheck(
+    config: &Config,
+    ready: bool,
+    addr: Option<std::net::SocketAddr>,
+) -> Result<ExitCode> {
+    let addr = addr.or(config.metrics_addr).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no address to ask: set COURSEBOT_METRICS_ADDR (metrics_addr) or pass --addr"
+        )
+    })?;
+    let path = if ready { "/readyz" } else { "/healthz" };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let (status, body) = rt.block_on(crate::ops::health::get(addr, path))?;
+    println!("{status} {}", body.trim());
+    Ok(if status == 200 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Parse `--limit`: a whole number from 1 to [`search::MAX_LIMIT`].

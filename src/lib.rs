@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bot;
 pub mod certification;
+pub mod charts;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod ids;
 pub mod jobs;
 pub mod library;
 pub mod office_hours;
+pub mod ops;
 pub mod quiz;
 pub mod search;
 pub mod store;

@@ -33,7 +33,7 @@ async fn takeover(database_url: Option<String>) {
         content: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini"),
     };
     let bot = match database_url {
-        Some(url) => TestBot::start_on(url, o).await,
+        Some(url) => TestBot::start_on_database(url, o).await,
         None => TestBot::start_with(o).await,
     };
     let db = &bot.app.db;

@@ -24,7 +24,7 @@ async fn a_daily_quiz_is_posted_answered_and_revealed_on_postgres() {
         return;
     };
     std::env::set_var("COURSEBOT_TICK_MS", "50");
-    let bot = TestBot::start_on(
+    let bot = TestBot::start_on_database(
         url,
         Options {
             content: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini"),

@@ -31,10 +31,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How often the runner looks for due work (ms); `COURSEBOT_TICK_MS` overrides it.
-pub const DEFAULT_TICK_MS: u64 = 1000;
-/// Longest time one job may take (ms); `COURSEBOT_JOB_TIMEOUT_MS` overrides it.
-pub const DEFAULT_JOB_TIMEOUT_MS: u64 = 30_000;
+/// How often the runner looks for due work (ms); `COURSEBOT_TICK_MS` (`tick_ms`) overrides it.
+pub const DEFAULT_TICK_MS: u64 = crate::config::DEFAULT_TICK_MS;
+/// Longest time one job may take (ms); `COURSEBOT_JOB_TIMEOUT_MS` (`job_timeout_ms`) overrides it.
+pub const DEFAULT_JOB_TIMEOUT_MS: u64 = crate::config::DEFAULT_JOB_TIMEOUT_MS;
 /// Failures in a row after which a job is parked.
 pub const MAX_ATTEMPTS: i64 = 6;
 /// First retry delay; doubled on every failure up to [`MAX_BACKOFF_SECS`].
@@ -46,22 +46,21 @@ const BATCH: i64 = 100;
 /// `COURSEBOT_JOB_LEASE_SECS` overrides it.
 pub const DEFAULT_JOB_LEASE_SECS: u64 = 60;
 
-fn env_ms(name: &str, default: u64) -> Duration {
-    Duration::from_millis(
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-            .max(10),
-    )
-}
-
-fn tick_interval() -> Duration {
-    env_ms("COURSEBOT_TICK_MS", DEFAULT_TICK_MS)
-}
-
-fn job_timeout() -> Duration {
-    env_ms("COURSEBOT_JOB_TIMEOUT_MS", DEFAULT_JOB_TIMEOUT_MS)
+/// The job kind as a metric label: one of the constants (a bounded set), `other` for a
+/// corrupt row.
+fn kind_label(kind: &str) -> &'static str {
+    [
+        quiz::POST,
+        quiz::REVEAL,
+        office_hours::SERIES,
+        certification::ANNOUNCE,
+        certification::ROLE_ADD,
+        certification::ROLE_REMOVE,
+        certification::EXAM_DM,
+    ]
+    .into_iter()
+    .find(|k| *k == kind)
+    .unwrap_or("other")
 }
 
 /// The lease on a claimed job (`COURSEBOT_JOB_LEASE_SECS`, default 60, at least 1).
@@ -283,7 +282,7 @@ pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
 
 /// [`start`] with a given owner and lease (tests run two "processes" in one).
 pub fn start_as(app: App, http: Arc<serenity::Http>, worker: Worker) -> tokio::task::AbortHandle {
-    let every = tick_interval();
+    let every = app.timing.tick;
     let gate = Arc::new(RateGate::default());
     tokio::spawn(async move {
         tracing::info!(
@@ -330,8 +329,10 @@ pub async fn tick_as(
     gate: Arc<RateGate>,
     worker: Worker,
 ) -> usize {
+    // The content as it is now (a reload between ticks is picked up here).
+    let app = app.current();
     let now = app.clock.now();
-    let limit = job_timeout();
+    let limit = app.timing.job_timeout;
     // Scans, each isolated: one that fails does not hold up the others.
     let scans: [(&str, Scan); 3] = [
         ("quiz scan", Box::pin(quiz::scan(app.clone(), now))),
@@ -353,6 +354,7 @@ pub async fn tick_as(
     let lease_until = now.checked_add_signed(worker.lease).unwrap_or(now);
     match rows::claim(&app.db, &worker.owner, now, lease_until, BATCH).await {
         Ok(due) => {
+            crate::ops::metrics::jobs_due(due.len());
             ran = due.len();
             let mut set = tokio::task::JoinSet::new();
             for job in due {
@@ -437,6 +439,21 @@ async fn record(
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let what = format!("{}:{}", job.kind, job.key);
+    // Lag: from the tick that found the job due (at most one tick after its due time while
+    // the runner runs) to the end of this attempt, on the injected clock.
+    let lag = (app.clock.now() - now).to_std().unwrap_or_default();
+    let outcome = match &r {
+        Ok(Next::Done) => "done",
+        Ok(Next::Again(_)) => "again",
+        Err(Failure::Permanent(_)) => "parked",
+        Err(Failure::Transient(_) | Failure::RateLimited(_))
+            if job.attempts + 1 >= MAX_ATTEMPTS =>
+        {
+            "parked"
+        }
+        Err(Failure::Transient(_) | Failure::RateLimited(_)) => "retry",
+    };
+    crate::ops::metrics::job(kind_label(&job.kind), outcome, lag);
     let me = &*worker.owner;
     let kept = match r {
         Ok(Next::Done) => rows::done(&app.db, job.id, me, now).await?,

@@ -9,6 +9,7 @@
 //! Discord ids are [`crate::ids`] newtypes (BIGINT), timestamps [`time::Ts`] (UTC text on
 //! SQLite, `TIMESTAMPTZ` on PostgreSQL), dates [`time::Day`], flags `bool`.
 
+pub mod activity;
 pub mod backup;
 pub mod certification;
 pub mod copy;
@@ -65,6 +66,18 @@ impl<'c> From<&'c Db> for Exec<'c> {
             Db::Sqlite(p) => Exec::Sqlite(Hold::Pool(p)),
             Db::Postgres(p) => Exec::Postgres(Hold::Pool(p)),
         }
+    }
+}
+
+impl<'c> From<&'c SqlitePool> for Exec<'c> {
+    fn from(p: &'c SqlitePool) -> Self {
+        Exec::Sqlite(Hold::Pool(p))
+    }
+}
+
+impl<'c> From<&'c PgPool> for Exec<'c> {
+    fn from(p: &'c PgPool) -> Self {
+        Exec::Postgres(Hold::Pool(p))
     }
 }
 
@@ -200,6 +213,31 @@ impl Db {
         match self {
             Db::Sqlite(_) => None,
             Db::Postgres(p) => Some(p),
+        }
+    }
+
+    /// `SELECT 1` (health checks).
+    pub async fn ping(&self) -> sqlx::Result<i64> {
+        on_db!(self, |c| {
+            sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
+                .fetch_one(&mut *c)
+                .await
+        })
+    }
+
+    /// Connections open (in use or idle).
+    pub fn size(&self) -> u32 {
+        match self {
+            Db::Sqlite(p) => p.size(),
+            Db::Postgres(p) => p.size(),
+        }
+    }
+
+    /// Idle connections.
+    pub fn num_idle(&self) -> usize {
+        match self {
+            Db::Sqlite(p) => p.num_idle(),
+            Db::Postgres(p) => p.num_idle(),
         }
     }
 

@@ -88,12 +88,31 @@ impl TestBot {
 
     /// Like [`TestBot::start_with`] on the database at `database_url` (e.g. a PostgreSQL one
     /// from `common::pg::database`).
-    pub async fn start_on(database_url: String, o: Options) -> TestBot {
+    pub async fn start_on_database(database_url: String, o: Options) -> TestBot {
         init_env();
         let fake = Arc::new(FakeDiscord::start().await);
         let dir = Arc::new(tempfile::tempdir().unwrap());
         let clock = ManualClock::new(o.start);
         Self::launch(fake, dir, clock, o.content, Some(database_url)).await
+    }
+
+    /// Start the bot on an existing fake Discord (set up routes first) and return as soon as
+    /// the app is open, without waiting for READY (to observe the bot while it connects).
+    pub async fn start_on(fake: Arc<FakeDiscord>, o: Options) -> TestBot {
+        init_env();
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let clock = ManualClock::new(o.start);
+        Self::launch_inner(
+            fake,
+            dir,
+            clock,
+            o.content,
+            ShardPlan::Auto,
+            TOKEN,
+            false,
+            None,
+        )
+        .await
     }
 
     async fn launch(
@@ -103,13 +122,14 @@ impl TestBot {
         content: PathBuf,
         database_url: Option<String>,
     ) -> TestBot {
-        Self::launch_sharded_on(
+        Self::launch_inner(
             fake,
             dir,
             clock,
             content,
             ShardPlan::Auto,
             TOKEN,
+            true,
             database_url,
         )
         .await
@@ -127,7 +147,7 @@ impl TestBot {
         shards: ShardPlan,
         token: &str,
     ) -> TestBot {
-        Self::launch_sharded_on(fake, dir, clock, content, shards, token, None).await
+        Self::launch_inner(fake, dir, clock, content, shards, token, true, None).await
     }
 
     /// [`TestBot::launch_sharded`] on the database at `database_url` (`None`: SQLite in `dir`),
@@ -141,6 +161,20 @@ impl TestBot {
         token: &str,
         database_url: Option<String>,
     ) -> TestBot {
+        Self::launch_inner(fake, dir, clock, content, shards, token, true, database_url).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn launch_inner(
+        fake: Arc<FakeDiscord>,
+        dir: Arc<TempDir>,
+        clock: ManualClock,
+        content: PathBuf,
+        shards: ShardPlan,
+        token: &str,
+        wait_ready: bool,
+        database_url: Option<String>,
+    ) -> TestBot {
         init_env();
         let config = Config {
             token: Secret::new(token),
@@ -151,6 +185,8 @@ impl TestBot {
                 .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bot.db").display())),
             content_dir: content,
             index_dir: dir.path().join("index"),
+            // The rest (job runner timings...) from the environment, as `run` reads it.
+            ..Config::from_env().expect("the test environment is a valid configuration")
         };
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -177,12 +213,14 @@ impl TestBot {
             let _ = done_tx.send(r);
         });
         let app = app_rx.await.expect("bot runtime started");
-        // Ready: commands registered (when the set changed since the last start on this
-        // database) and the job runner started.
-        tokio::time::timeout(std::time::Duration::from_secs(30), ready_rx)
-            .await
-            .expect("the bot was ready within 30 s")
-            .expect("the bot started");
+        if wait_ready {
+            // Ready: commands registered (when the set changed since the last start on this
+            // database) and the job runner started.
+            tokio::time::timeout(std::time::Duration::from_secs(30), ready_rx)
+                .await
+                .expect("the bot was ready within 30 s")
+                .expect("the bot started");
+        }
         TestBot {
             fake,
             app,

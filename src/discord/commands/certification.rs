@@ -2,6 +2,7 @@
 
 use super::quiz::autocomplete_path;
 use crate::certification::service;
+use crate::charts;
 use crate::discord::checks::Actor;
 use crate::discord::ephemeral;
 use crate::discord::render::{self, certification as view, truncate};
@@ -15,20 +16,28 @@ use serenity::{CreateMessage, Permissions};
 const MOD_PERM: Permissions = Permissions::MANAGE_GUILD;
 const MOD_PERM_NAME: &str = "Manage Server";
 
-/// Where you (or a member) stand on the certification ladder.
+/// Where you (or a member) stand on the certification ladder, with a progress card.
 #[poise::command(slash_command, guild_only)]
 pub async fn progress(
     ctx: Context<'_>,
-    #[description = "Member (default: you)"] member: Option<serenity::UserId>,
+    #[description = "Member (default: you)"] member: Option<serenity::User>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
-    let who = ids::UserId::from(member.unwrap_or(ctx.author().id));
-    let st = service::progress(app, g, who).await?;
-    let completions = service::module_completions(app, g, who).await?;
+    let user = member.as_ref().unwrap_or(ctx.author());
+    let who = user.id.get();
+    let p = charts::data::progress(app, g.get(), who, user.display_name()).await?;
+    let embed = view::progress(&app.course, who, &p.statuses, &p.completions)
+        .image(format!("attachment://{}", charts::PROGRESS_FILE));
+    let card = p.card;
+    let png = charts::data::render_blocking(move || charts::progress_png(&card)).await?;
     ctx.send(
         poise::CreateReply::default()
-            .embed(view::progress(&app.course, who.get(), &st, &completions))
+            .embed(embed)
+            .attachment(serenity::CreateAttachment::bytes(
+                png,
+                charts::PROGRESS_FILE,
+            ))
             .ephemeral(true)
             .allowed_mentions(render::no_pings()),
     )
@@ -55,7 +64,7 @@ pub async fn start(
     #[autocomplete = "autocomplete_path"]
     path: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let e = service::start_exam(app, g, ids::UserId::from(ctx.author().id), &path).await?;
     let q = crate::quiz::daily::question(&app.course, &e.questions[0])?;
@@ -79,7 +88,7 @@ pub async fn start(
 /// Continue your exam in progress where you left it.
 #[poise::command(slash_command, guild_only)]
 pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let user = ids::UserId::from(ctx.author().id);
     let Some(e) = db::open_exam(&app.db, g, user).await? else {
@@ -159,7 +168,7 @@ pub async fn submit(
     path: String,
     #[description = "Link to your repository or portfolio"] link: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let (id, what) =
         service::submit_capstone(app, g, ids::UserId::from(ctx.author().id), &path, &link).await?;
@@ -169,7 +178,7 @@ pub async fn submit(
 /// Submissions awaiting review (moderators).
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn queue(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -210,7 +219,7 @@ pub async fn approve(
     ctx: Context<'_>,
     #[description = "Submission number"] id: i64,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -252,7 +261,7 @@ pub async fn reject(
     #[max_length = 1000]
     reason: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -295,7 +304,7 @@ pub async fn holders(
     #[autocomplete = "autocomplete_path"]
     path: Option<String>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let cert = match path.as_deref() {
         Some(p) => Some(
@@ -344,7 +353,7 @@ pub async fn revoke(
     #[max_length = 500]
     reason: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;

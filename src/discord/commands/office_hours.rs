@@ -75,7 +75,7 @@ pub async fn schedule(
     #[channel_types("Voice", "Stage")]
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, PERM, PERM_NAME)
         .await?;
@@ -164,7 +164,7 @@ const LIST_DATES: usize = 4;
 /// The next office hours, in your own timezone.
 #[poise::command(slash_command, guild_only)]
 pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let now = app.clock.now();
     let mut items: Vec<(Series, Vec<crate::office_hours::Occurrence>)> = db::active_of(&app.db, g)
@@ -209,7 +209,7 @@ pub async fn edit(
     #[channel_types("Voice", "Stage")]
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, PERM, PERM_NAME)
         .await?;
@@ -326,7 +326,7 @@ pub async fn cancel(
     ctx: Context<'_>,
     #[description = "Session number (see /officehours list)"] id: i64,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, PERM, PERM_NAME)
         .await?;
@@ -354,7 +354,7 @@ pub async fn cancel(
 /// An .ics file of the office hours, for your calendar app.
 #[poise::command(slash_command, guild_only)]
 pub async fn calendar(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let series: Vec<Series> = db::active_of(&app.db, g)
         .await?
