@@ -82,11 +82,17 @@ fn main() {
     });
     let t = Instant::now();
     let seeded = rt.block_on(charts_seed::answers(
-        &app.db, &course, GUILD, MEMBERS, 31, 3, now,
+        app.db.as_sqlite().unwrap(),
+        &course,
+        GUILD,
+        MEMBERS,
+        31,
+        3,
+        now,
     ));
     let me = charts_seed::MEMBER_BASE + 7;
     rt.block_on(charts_seed::progress(
-        &app.db,
+        app.db.as_sqlite().unwrap(),
         &course,
         GUILD,
         me,
@@ -123,13 +129,21 @@ fn main() {
         0,
     );
     let report_q = rt
-        .block_on(stats::question_report(&app, GUILD, None))
+        .block_on(stats::question_report(
+            &app,
+            coursebot::ids::GuildId(GUILD),
+            None,
+        ))
         .unwrap();
     report(
         "gather stats",
         gather(&|| {
-            rt.block_on(stats::question_report(&app, GUILD, None))
-                .unwrap();
+            rt.block_on(stats::question_report(
+                &app,
+                coursebot::ids::GuildId(GUILD),
+                None,
+            ))
+            .unwrap();
         }),
         0,
     );
@@ -143,9 +157,15 @@ fn main() {
         .collect();
     let board_chart = |period: Period| {
         rt.block_on(async {
-            let b = stats::leaderboard(&app, GUILD, period, None, me)
-                .await
-                .unwrap();
+            let b = stats::leaderboard(
+                &app,
+                coursebot::ids::GuildId(GUILD),
+                period,
+                None,
+                coursebot::ids::UserId(me),
+            )
+            .await
+            .unwrap();
             data::leaderboard_chart(&app, GUILD, period, None, &b, &names)
                 .await
                 .unwrap()

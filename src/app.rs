@@ -11,8 +11,8 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::content::{content_hash, load_course, Course};
 use crate::search::SearchIndex;
+use crate::store::Db;
 use anyhow::{Context, Result};
-use sqlx::SqlitePool;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -65,7 +65,7 @@ pub struct Live {
 pub struct App {
     /// The course of this snapshot (see the module docs).
     pub course: Arc<Course>,
-    pub db: SqlitePool,
+    pub db: Db,
     pub clock: SharedClock,
     pub timing: Timing,
     /// The index of this snapshot's course, when it was ready at the snapshot.
@@ -143,7 +143,7 @@ impl App {
     pub fn from_parts(
         course: Arc<Course>,
         search: Arc<SearchIndex>,
-        db: SqlitePool,
+        db: Db,
         clock: SharedClock,
     ) -> App {
         let (tx, _) = watch::channel(Content {

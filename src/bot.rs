@@ -98,6 +98,8 @@ pub async fn run(config: Config) -> Result<()> {
     if let Some(p) = token_shape_problem(config.token.expose()) {
         bail!(p);
     }
+    // One process per SQLite file (held until `run` returns); PostgreSQL takes several.
+    let _lock = crate::store::lock::lock_for_run(&config.database_url)?;
     let clock: SharedClock = Arc::new(SystemClock);
     let app = App::open(&config, clock).await?;
     serve(&config, app, shutdown_signal()).await

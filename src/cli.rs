@@ -315,12 +315,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
             let mut out = std::io::stdout().lock();
             match what {
-                ExportWhat::Scores { format, guild } => {
-                    rt.block_on(crate::export::scores(&config, &format, guild, &mut out))?
-                }
-                ExportWhat::Progress { format, guild } => {
-                    rt.block_on(crate::export::progress(&config, &format, guild, &mut out))?
-                }
+                ExportWhat::Scores { format, guild } => rt.block_on(crate::export::scores(
+                    &config,
+                    &format,
+                    guild.map(crate::ids::GuildId::new),
+                    &mut out,
+                ))?,
+                ExportWhat::Progress { format, guild } => rt.block_on(crate::export::progress(
+                    &config,
+                    &format,
+                    guild.map(crate::ids::GuildId::new),
+                    &mut out,
+                ))?,
             }
             Ok(ExitCode::SUCCESS)
         }

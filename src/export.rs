@@ -3,6 +3,7 @@
 //! exist is an error naming the path.
 
 use crate::config::Config;
+use crate::ids::{GuildId, UserId};
 use crate::store::quiz::{export_answers, ExportedAnswer};
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -12,6 +13,15 @@ use std::io::Write;
 use std::str::FromStr;
 
 /// Open the database of `url` read-only: an error naming the file when it does not exist.
+/// The database to export from: SQLite read-only ([`open_read_only`]), or PostgreSQL.
+async fn open_for_export(url: &str) -> Result<crate::store::Db> {
+    if crate::store::is_postgres(url) {
+        crate::store::Db::connect(url).await
+    } else {
+        Ok(crate::store::Db::Sqlite(open_read_only(url).await?))
+    }
+}
+
 pub async fn open_read_only(url: &str) -> Result<SqlitePool> {
     let opts = SqliteConnectOptions::from_str(url)
         .with_context(|| {
@@ -59,8 +69,8 @@ pub fn csv_field(s: &str) -> String {
 
 #[derive(Serialize)]
 struct MemberExport {
-    guild_id: u64,
-    user_id: u64,
+    guild_id: GuildId,
+    user_id: UserId,
     points: i64,
     answered: usize,
     correct: usize,
@@ -73,10 +83,10 @@ struct MemberExport {
 pub async fn scores(
     config: &Config,
     format: &str,
-    guild: Option<u64>,
+    guild: Option<GuildId>,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let pool = open_read_only(&config.database_url).await?;
+    let pool = open_for_export(&config.database_url).await?;
     let mut answers = export_answers(&pool, guild).await?;
     // Answers as text (canonical: whatever order the member saw), when the course loads.
     if let (Some(course), _) = crate::content::load_course_lenient(&config.content_dir) {
@@ -113,7 +123,7 @@ pub async fn scores(
             }
         }
         _ => {
-            let mut members: BTreeMap<(u64, u64), MemberExport> = BTreeMap::new();
+            let mut members: BTreeMap<(GuildId, UserId), MemberExport> = BTreeMap::new();
             for a in answers {
                 let m = members
                     .entry((a.guild_id, a.user_id))
@@ -150,10 +160,10 @@ pub async fn scores(
 pub async fn progress(
     config: &Config,
     format: &str,
-    guild: Option<u64>,
+    guild: Option<GuildId>,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let pool = open_read_only(&config.database_url).await?;
+    let pool = open_for_export(&config.database_url).await?;
     let rows = crate::store::certification::export_rows(&pool, guild).await?;
     match format {
         "csv" => {

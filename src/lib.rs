@@ -15,6 +15,7 @@ pub mod error;
 pub mod explain;
 pub mod export;
 pub mod hash;
+pub mod ids;
 pub mod jobs;
 pub mod library;
 pub mod office_hours;

@@ -48,8 +48,8 @@ async fn quiz_of_question(bot: &TestBot, guild: u64, channel: u64, qid: &str) ->
         &bot.app.db,
         db::NewQuiz {
             schedule_id: 1,
-            guild,
-            channel,
+            guild: coursebot::ids::GuildId(guild),
+            channel: coursebot::ids::ChannelId(channel),
             question_id: qid,
             module_id: &q.module,
             path_id: "foundation",
@@ -260,7 +260,7 @@ async fn forged_and_mismatched_daily_answers_store_nothing() {
     let old = quiz_of_question(&bot, GUILD_ID, 16, "m01-001").await;
     sqlx::query("UPDATE quizzes SET shuffled = 0 WHERE id = ?")
         .bind(old)
-        .execute(&bot.app.db)
+        .execute(bot.app.db.as_sqlite().unwrap())
         .await
         .unwrap();
     let t = click(&bot.fake, &me, &mc_msg, &format!("qz:{old}:c1"), None).await;
@@ -365,7 +365,7 @@ async fn forged_practice_codes_use_nothing_up() {
             .bind(session)
     };
     set_guild(2_000_000_000_000_000_999)
-        .execute(&bot.app.db)
+        .execute(bot.app.db.as_sqlite().unwrap())
         .await
         .unwrap();
     let code = choice_code(&format!("pr:{session}:0"), &q, true);
@@ -378,7 +378,10 @@ async fn forged_practice_codes_use_nothing_up() {
     )
     .await;
     assert!(t.contains("another server"), "{t}");
-    set_guild(GUILD_ID).execute(&bot.app.db).await.unwrap();
+    set_guild(GUILD_ID)
+        .execute(bot.app.db.as_sqlite().unwrap())
+        .await
+        .unwrap();
     let sess = coursebot::store::practice::get_session(&bot.app.db, session)
         .await
         .unwrap()
@@ -426,9 +429,13 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
             ),
         "{d}"
     );
-    let state = coursebot::certification::service::member_state(&bot.app, GUILD_ID, me.id)
-        .await
-        .unwrap();
+    let state = coursebot::certification::service::member_state(
+        &bot.app,
+        coursebot::ids::GuildId(GUILD_ID),
+        coursebot::ids::UserId(me.id),
+    )
+    .await
+    .unwrap();
     assert!(state.completed_modules.is_empty());
     // `/quiz module m01` draws exactly 3; passing completes the module.
     let cb = slash(
@@ -442,7 +449,7 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
     assert!(reply_text(&cb).contains("Module quiz"), "{}", cb.json);
     let sessions: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM practice_sessions WHERE kind = 'module'")
-            .fetch_one(&bot.app.db)
+            .fetch_one(bot.app.db.as_sqlite().unwrap())
             .await
             .unwrap();
     assert_eq!(sessions, 1);
@@ -460,7 +467,7 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
     )
     .bind(GUILD_ID as i64)
     .bind(me.id as i64)
-    .execute(&bot.app.db)
+    .execute(bot.app.db.as_sqlite().unwrap())
     .await
     .unwrap();
     let s = bot.fake.slash(&me, "progress", json!([])).await;
@@ -503,7 +510,7 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
     )
     .bind(GUILD_ID as i64)
     .bind(other.id as i64)
-    .execute(&bot.app.db)
+    .execute(bot.app.db.as_sqlite().unwrap())
     .await
     .unwrap();
     sqlx::query(
@@ -512,12 +519,16 @@ async fn module_completion_needs_a_practice_of_the_quiz_size() {
     )
     .bind(GUILD_ID as i64)
     .bind(other.id as i64)
-    .execute(&bot.app.db)
+    .execute(bot.app.db.as_sqlite().unwrap())
     .await
     .unwrap();
-    let state = coursebot::certification::service::member_state(&bot.app, GUILD_ID, other.id)
-        .await
-        .unwrap();
+    let state = coursebot::certification::service::member_state(
+        &bot.app,
+        coursebot::ids::GuildId(GUILD_ID),
+        coursebot::ids::UserId(other.id),
+    )
+    .await
+    .unwrap();
     assert!(state.completed_modules.contains("m01"));
     let s = bot.fake.slash(&other, "progress", json!([])).await;
     let d = embed_text(&bot.fake.callback(&s).await);
@@ -611,7 +622,7 @@ async fn exam_order_is_the_same_after_a_restart_and_answers_map_back() {
     assert!(t.contains("Could not read that answer"), "{t}");
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exam_answers WHERE exam_id = ?")
         .bind(exam_id)
-        .fetch_one(&bot.app.db)
+        .fetch_one(bot.app.db.as_sqlite().unwrap())
         .await
         .unwrap();
     assert_eq!(stored, position, "nothing stored for the forged codes");
@@ -635,7 +646,7 @@ async fn exam_order_is_the_same_after_a_restart_and_answers_map_back() {
     )
     .bind(exam_id)
     .bind(position)
-    .fetch_one(&bot.app.db)
+    .fetch_one(bot.app.db.as_sqlite().unwrap())
     .await
     .unwrap();
     assert_eq!(stored, format!("c:{key}"));

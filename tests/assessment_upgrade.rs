@@ -2,6 +2,7 @@
 //! `legacy` (not deleted), and quizzes, practice sessions and exams that were open keep the file
 //! order they were shown in (`shuffled = 0`), while new ones are shuffled.
 
+use coursebot::ids::{GuildId, UserId};
 use coursebot::store::{certification, practice, quiz};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::SqlitePool;
@@ -17,7 +18,7 @@ async fn rows_from_before_0005_are_kept_and_keep_their_order() {
     // The migrations as they were before 0005.
     let old = dir.path().join("migrations-0004");
     std::fs::create_dir(&old).unwrap();
-    let all = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let all = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
     for e in std::fs::read_dir(&all).unwrap() {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap().to_string_lossy().to_string();
@@ -64,7 +65,7 @@ async fn rows_from_before_0005_are_kept_and_keep_their_order() {
 
     // The bot starts on the new version: migrations 0005+ run.
     let pool = coursebot::store::connect(&url).await.unwrap();
-    let c = practice::completions(&pool, GUILD as u64, USER as u64)
+    let c = practice::completions(&pool, GuildId(GUILD as u64), UserId(USER as u64))
         .await
         .unwrap();
     assert_eq!(c.len(), 1, "the completion is kept");
@@ -72,9 +73,15 @@ async fn rows_from_before_0005_are_kept_and_keep_their_order() {
     assert_eq!(c[0].questions, 0);
     // Judged by the sessions it rests on: the largest passed practice of m01 had 1 question.
     assert_eq!(
-        practice::largest_passed_practice(&pool, GUILD as u64, USER as u64, "m01", 70)
-            .await
-            .unwrap(),
+        practice::largest_passed_practice(
+            &pool,
+            GuildId(GUILD as u64),
+            UserId(USER as u64),
+            "m01",
+            70
+        )
+        .await
+        .unwrap(),
         Some(1)
     );
     let s = practice::get_session(&pool, 1).await.unwrap().unwrap();
@@ -91,8 +98,8 @@ async fn rows_from_before_0005_are_kept_and_keep_their_order() {
     // New rows are shuffled and record their basis.
     let id = practice::create_session(
         &pool,
-        GUILD as u64,
-        USER as u64,
+        GuildId(GUILD as u64),
+        UserId(USER as u64),
         "m01",
         "module",
         &["m01-001".to_string()],
@@ -104,8 +111,8 @@ async fn rows_from_before_0005_are_kept_and_keep_their_order() {
     assert!(s.shuffled && s.kind == "module");
     assert!(practice::complete_module(
         &pool,
-        GUILD as u64,
-        USER as u64,
+        GuildId(GUILD as u64),
+        UserId(USER as u64),
         "m02",
         90,
         "module",
@@ -117,8 +124,8 @@ async fn rows_from_before_0005_are_kept_and_keep_their_order() {
     // A legacy row completed again properly takes the new basis.
     practice::complete_module(
         &pool,
-        GUILD as u64,
-        USER as u64,
+        GuildId(GUILD as u64),
+        UserId(USER as u64),
         "m01",
         80,
         "practice",
@@ -127,7 +134,7 @@ async fn rows_from_before_0005_are_kept_and_keep_their_order() {
     )
     .await
     .unwrap();
-    let c = practice::completions(&pool, GUILD as u64, USER as u64)
+    let c = practice::completions(&pool, GuildId(GUILD as u64), UserId(USER as u64))
         .await
         .unwrap();
     assert_eq!(

@@ -38,9 +38,18 @@ async fn chart_writes_each_image_and_refuses_bad_arguments_clearly() {
     let pool = coursebot::store::connect(&db_url).await.unwrap();
     // The CLI reads the system clock: the data ends today.
     let now = chrono::Utc::now();
-    charts_seed::answers(&pool, &course, GUILD, 12, 40, 2, now).await;
+    charts_seed::answers(pool.as_sqlite().unwrap(), &course, GUILD, 12, 40, 2, now).await;
     let member = charts_seed::MEMBER_BASE + 3;
-    charts_seed::progress(&pool, &course, GUILD, member, "foundation", 2, now).await;
+    charts_seed::progress(
+        pool.as_sqlite().unwrap(),
+        &course,
+        GUILD,
+        member,
+        "foundation",
+        2,
+        now,
+    )
+    .await;
     pool.close().await;
 
     let g = GUILD.to_string();
@@ -119,17 +128,43 @@ async fn readme_example_progress_card() {
     let now = chrono::Utc::now();
     let user = charts_seed::MEMBER_BASE;
     let foundation = course.path("foundation").unwrap().module_ids.len();
-    charts_seed::progress(&pool, &course, GUILD, user, "foundation", foundation, now).await;
-    charts_seed::progress(&pool, &course, GUILD, user, "professional", 3, now).await;
-    let exam = cert::start_exam(&pool, GUILD, user, "foundation", &[], now, now)
-        .await
-        .unwrap()
-        .unwrap();
+    charts_seed::progress(
+        pool.as_sqlite().unwrap(),
+        &course,
+        GUILD,
+        user,
+        "foundation",
+        foundation,
+        now,
+    )
+    .await;
+    charts_seed::progress(
+        pool.as_sqlite().unwrap(),
+        &course,
+        GUILD,
+        user,
+        "professional",
+        3,
+        now,
+    )
+    .await;
+    let exam = cert::start_exam(
+        &pool,
+        coursebot::ids::GuildId(GUILD),
+        coursebot::ids::UserId(user),
+        "foundation",
+        &[],
+        now,
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     cert::grade(&pool, exam, 41, 82.0, true, now).await.unwrap();
     cert::submit_capstone(
         &pool,
-        GUILD,
-        user,
+        coursebot::ids::GuildId(GUILD),
+        coursebot::ids::UserId(user),
         "foundation",
         "foundation",
         "https://example.org",

@@ -32,9 +32,14 @@ async fn backup_copies_what_is_still_in_the_wal_and_checks_the_copy() {
     // plain file copy would miss it.
     let pool = coursebot::store::connect(&url).await.unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 27, 6, 0, 0).unwrap();
-    coursebot::store::settings::set_announce_channel(&pool, 4242, Some(777), now)
-        .await
-        .unwrap();
+    coursebot::store::settings::set_announce_channel(
+        &pool,
+        coursebot::ids::GuildId(4242),
+        Some(coursebot::ids::ChannelId(777)),
+        now,
+    )
+    .await
+    .unwrap();
     assert!(t.path().join("live.db-wal").exists(), "WAL mode expected");
 
     let o = backup(&url, t.path(), &["copy.db"]);
@@ -51,8 +56,10 @@ async fn backup_copies_what_is_still_in_the_wal_and_checks_the_copy() {
         coursebot::store::connect(&format!("sqlite://{}", t.path().join("copy.db").display()))
             .await
             .unwrap();
-    let s = coursebot::store::settings::get(&copy, 4242).await.unwrap();
-    assert_eq!(s.announce_channel, Some(777));
+    let s = coursebot::store::settings::get(&copy, coursebot::ids::GuildId(4242))
+        .await
+        .unwrap();
+    assert_eq!(s.announce_channel, Some(coursebot::ids::ChannelId(777)));
 
     // A second backup to the same name is refused and leaves the first one alone.
     let before = std::fs::read(t.path().join("copy.db")).unwrap();

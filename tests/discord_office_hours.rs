@@ -125,7 +125,7 @@ async fn office_hours_end_to_end() {
     let t = reply_text(&bot.fake.callback(&s).await);
     assert!(t.contains("in 1 day, in 15 minutes"), "{t}");
     assert_eq!(
-        coursebot::store::office_hours::leads(&bot.app.db, GUILD_ID)
+        coursebot::store::office_hours::leads(&bot.app.db, coursebot::ids::GuildId(GUILD_ID))
             .await
             .unwrap(),
         vec![1440, 15]
@@ -570,12 +570,13 @@ async fn bounded_schedules_and_truthful_reminders() {
             cb.json
         );
     }
-    assert!(
-        coursebot::store::office_hours::active_of(&bot.app.db, GUILD_ID)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(coursebot::store::office_hours::active_of(
+        &bot.app.db,
+        coursebot::ids::GuildId(GUILD_ID)
+    )
+    .await
+    .unwrap()
+    .is_empty());
 
     // A session 2 minutes ahead (13:02 Berlin = 12:02 UTC); a member subscribes (15 minutes).
     let cb = schedule(&bot.fake, &admin(), base_opts("2026-03-10 13:02", 30)).await;

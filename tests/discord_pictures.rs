@@ -94,7 +94,7 @@ async fn progress_card_is_attached_with_the_embeds_numbers() {
     );
     let now = bot.clock.now();
     charts_seed::progress(
-        &bot.app.db,
+        bot.app.db.as_sqlite().unwrap(),
         &bot.app.course,
         common::fake_discord::GUILD_ID,
         me.id,
@@ -157,7 +157,7 @@ async fn leaderboard_chart_has_the_top_ten_and_the_days_of_the_week() {
     let bot = TestBot::start().await;
     let now = bot.clock.now();
     let seeded = charts_seed::answers(
-        &bot.app.db,
+        bot.app.db.as_sqlite().unwrap(),
         &bot.app.course,
         common::fake_discord::GUILD_ID,
         14,
@@ -234,7 +234,7 @@ async fn quiz_stats_chart_shows_the_share_right_hardest_first() {
     let bot = TestBot::start().await;
     let now = bot.clock.now();
     charts_seed::answers(
-        &bot.app.db,
+        bot.app.db.as_sqlite().unwrap(),
         &bot.app.course,
         common::fake_discord::GUILD_ID,
         9,

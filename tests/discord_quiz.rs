@@ -262,7 +262,7 @@ async fn daily_quiz_across_days_and_dst_with_scores_streaks_and_leaderboard() {
         sqlx::query_scalar("SELECT answer FROM quiz_answers WHERE quiz_id = ? AND user_id = ?")
             .bind(quiz1)
             .bind(b.id as i64)
-            .fetch_one(&bot.app.db)
+            .fetch_one(bot.app.db.as_sqlite().unwrap())
             .await
             .unwrap();
     let picked = coursebot::quiz::Answer::decode(&stored)
@@ -530,8 +530,8 @@ async fn practice_a_module_to_completion() {
     );
     assert!(coursebot::store::practice::completed_modules(
         &bot.app.db,
-        common::fake_discord::GUILD_ID,
-        me.id
+        coursebot::ids::GuildId(common::fake_discord::GUILD_ID),
+        coursebot::ids::UserId(me.id)
     )
     .await
     .unwrap()

@@ -337,7 +337,7 @@ async fn rate_limited_posts_are_retried_and_posted_once() {
         .bind(*ch as i64)
         .bind(i as i64)
         .bind(first_channel as i64)
-        .execute(&bot.app.db)
+        .execute(bot.app.db.as_sqlite().unwrap())
         .await
         .unwrap();
     }
@@ -365,14 +365,14 @@ async fn rate_limited_posts_are_retried_and_posted_once() {
         assert_eq!(posted(*c), 1, "channel {c}: posted exactly once");
     }
     let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE attempts > 0")
-        .fetch_one(&bot.app.db)
+        .fetch_one(bot.app.db.as_sqlite().unwrap())
         .await
         .unwrap();
     assert_eq!(failed, 0, "429s are not counted as failed attempts");
     let unposted: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM quizzes WHERE message_id IS NULL OR message_id = 0",
     )
-    .fetch_one(&bot.app.db)
+    .fetch_one(bot.app.db.as_sqlite().unwrap())
     .await
     .unwrap();
     assert_eq!(unposted, 0, "every quiz knows its message");

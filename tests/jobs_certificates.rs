@@ -71,17 +71,22 @@ async fn start() -> TestBot {
         )
         .await;
     bot.fake.callback(&s).await;
-    coursebot::store::settings::set_cert_role(&bot.app.db, GUILD_ID, "foundation", ROLE)
-        .await
-        .unwrap();
+    coursebot::store::settings::set_cert_role(
+        &bot.app.db,
+        coursebot::ids::GuildId(GUILD_ID),
+        "foundation",
+        coursebot::ids::RoleId(ROLE),
+    )
+    .await
+    .unwrap();
     bot
 }
 
 async fn award(bot: &TestBot, who: &Member) -> i64 {
     certs::award(
         &bot.app.db,
-        GUILD_ID,
-        who.id,
+        coursebot::ids::GuildId(GUILD_ID),
+        coursebot::ids::UserId(who.id),
         "foundation",
         None,
         None,
@@ -260,7 +265,7 @@ async fn a_timed_out_exam_dms_the_learner_once() {
     // A retake cooldown of one hour.
     coursebot::store::settings::set_certification_options(
         &bot.app.db,
-        GUILD_ID,
+        coursebot::ids::GuildId(GUILD_ID),
         Some(60),
         None,
         bot.clock.now(),
@@ -279,8 +284,8 @@ async fn a_timed_out_exam_dms_the_learner_once() {
     let deadline = started + Duration::minutes(10);
     let exam = certs::start_exam(
         &bot.app.db,
-        GUILD_ID,
-        learner.id,
+        coursebot::ids::GuildId(GUILD_ID),
+        coursebot::ids::UserId(learner.id),
         "foundation",
         &questions,
         started,

@@ -50,7 +50,7 @@ async fn runner_keeps_posting_while_other_rows_fail_or_are_corrupt() {
         content,
     })
     .await;
-    let db = &bot.app.db;
+    let db = bot.app.db.as_sqlite().unwrap();
     // Guild 1: a daily quiz at 18:00 Berlin (17:00 UTC) in channel A.
     let admin = Member::admin(4_000_000_000_000_000_100, "mod");
     let s = bot
@@ -175,7 +175,7 @@ async fn an_edited_session_revives_its_parked_job() {
         content,
     })
     .await;
-    let db = &bot.app.db;
+    let db = bot.app.db.as_sqlite().unwrap();
     sqlx::query(
         "INSERT INTO office_hours (guild_id, topic, start_local, timezone, duration_minutes, weekly,
              created_by, created_at)

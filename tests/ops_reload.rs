@@ -275,10 +275,13 @@ async fn an_open_daily_quiz_whose_question_was_removed_still_closes_and_reveals(
     );
     assert!(component_ids(&reveal.json).is_empty());
     // The member who answered right got the point from the stored grading.
-    let streak =
-        coursebot::store::quiz::get_streak(&bot.app.db, common::fake_discord::GUILD_ID, a.id)
-            .await
-            .unwrap();
+    let streak = coursebot::store::quiz::get_streak(
+        &bot.app.db,
+        coursebot::ids::GuildId(common::fake_discord::GUILD_ID),
+        coursebot::ids::UserId(a.id),
+    )
+    .await
+    .unwrap();
     assert_eq!(streak.current, 1);
     bot.assert_schema_ok();
     bot.stop().await.unwrap();

@@ -40,7 +40,7 @@ fn owned_message(fake: &common::fake_discord::FakeDiscord, data: &Value, owner: 
 async fn answers_of_session(bot: &TestBot, session: i64) -> i64 {
     sqlx::query("SELECT COUNT(*) FROM practice_answers WHERE session_id = ?")
         .bind(session)
-        .fetch_one(&bot.app.db)
+        .fetch_one(bot.app.db.as_sqlite().unwrap())
         .await
         .unwrap()
         .get(0)
@@ -109,8 +109,8 @@ async fn practice_and_exam_components_belong_to_their_member() {
         .collect();
     let exam = coursebot::store::certification::start_exam(
         &bot.app.db,
-        GUILD_ID,
-        alice().id,
+        coursebot::ids::GuildId(GUILD_ID),
+        coursebot::ids::UserId(alice().id),
         "foundation",
         &qs,
         now,
@@ -150,7 +150,7 @@ async fn practice_and_exam_components_belong_to_their_member() {
     assert!(reply_text(&r).contains("not your exam"), "{}", r.json);
     let recorded: i64 = sqlx::query("SELECT COUNT(*) FROM exam_answers WHERE exam_id = ?")
         .bind(exam)
-        .fetch_one(&bot.app.db)
+        .fetch_one(bot.app.db.as_sqlite().unwrap())
         .await
         .unwrap()
         .get(0);

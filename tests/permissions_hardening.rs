@@ -86,7 +86,7 @@ async fn cert_role_refuses_managed_elevated_and_higher_roles() {
     assert!(t.contains("at or above your highest role"), "{t}");
     let t = set_cert_role(&bot, &manager, &helper).await;
     assert!(t.contains("Manage Server"), "its own role is elevated: {t}");
-    let settings = coursebot::store::settings::get(&bot.app.db, GUILD_ID)
+    let settings = coursebot::store::settings::get(&bot.app.db, coursebot::ids::GuildId(GUILD_ID))
         .await
         .unwrap();
     assert!(settings.cert_roles.is_empty(), "nothing was set");
@@ -131,7 +131,7 @@ async fn a_fourth_practice_session_closes_the_oldest() {
         "SELECT COUNT(*) FROM practice_sessions WHERE user_id = ? AND finished_at IS NULL",
     )
     .bind(alice().id as i64)
-    .fetch_one(&bot.app.db)
+    .fetch_one(bot.app.db.as_sqlite().unwrap())
     .await
     .unwrap()
     .get(0);
@@ -170,7 +170,7 @@ async fn a_member_with_no_points_is_not_ranked() {
     .bind(&q)
     .bind(ts(now - Duration::hours(25)))
     .bind(ts(now - Duration::hours(1)))
-    .fetch_one(&bot.app.db)
+    .fetch_one(bot.app.db.as_sqlite().unwrap())
     .await
     .unwrap()
     .get(0);
@@ -185,7 +185,7 @@ async fn a_member_with_no_points_is_not_ranked() {
         .bind(correct)
         .bind(ts(now - Duration::hours(2)))
         .bind(points)
-        .execute(&bot.app.db)
+        .execute(bot.app.db.as_sqlite().unwrap())
         .await
         .unwrap();
     }
@@ -201,13 +201,21 @@ async fn a_member_with_no_points_is_not_ranked() {
     );
     assert!(!desc.contains(&format!("<@{}>", bob().id)), "{desc}");
     assert!(desc.contains("You have no points"), "{desc}");
-    let score = coursebot::quiz::stats::member_score(&bot.app, GUILD_ID, bob().id)
-        .await
-        .unwrap();
+    let score = coursebot::quiz::stats::member_score(
+        &bot.app,
+        coursebot::ids::GuildId(GUILD_ID),
+        coursebot::ids::UserId(bob().id),
+    )
+    .await
+    .unwrap();
     assert_eq!((score.rank, score.answered), (None, 1));
-    let score = coursebot::quiz::stats::member_score(&bot.app, GUILD_ID, alice().id)
-        .await
-        .unwrap();
+    let score = coursebot::quiz::stats::member_score(
+        &bot.app,
+        coursebot::ids::GuildId(GUILD_ID),
+        coursebot::ids::UserId(alice().id),
+    )
+    .await
+    .unwrap();
     assert_eq!(score.rank, Some(1));
     bot.stop().await.unwrap();
 }
@@ -258,7 +266,7 @@ async fn a_corrupt_timestamp_is_an_error_naming_the_row_not_1970() {
     .bind(GUILD_ID as i64)
     .bind(CHANNEL_ID as i64)
     .bind(ts(now))
-    .fetch_one(&bot.app.db)
+    .fetch_one(bot.app.db.as_sqlite().unwrap())
     .await
     .unwrap()
     .get(0);
@@ -299,7 +307,7 @@ async fn tick_queries_use_indexes() {
         ),
     ] {
         let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {query}")))
-            .fetch_all(&bot.app.db)
+            .fetch_all(bot.app.db.as_sqlite().unwrap())
             .await
             .unwrap()
             .iter()

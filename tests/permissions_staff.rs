@@ -130,7 +130,7 @@ async fn staff_groups_carry_default_member_permissions_and_member_commands_do_no
 
 async fn count(bot: &TestBot, sql: &'static str) -> i64 {
     sqlx::query(sql)
-        .fetch_one(&bot.app.db)
+        .fetch_one(bot.app.db.as_sqlite().unwrap())
         .await
         .unwrap()
         .get::<i64, _>(0)
@@ -162,8 +162,8 @@ async fn every_staff_action_by_a_member_is_refused_on_the_server() {
     assert!(t.contains("Scheduled office hours"), "{t}");
     let capstone = coursebot::store::certification::submit_capstone(
         &bot.app.db,
-        GUILD_ID,
-        other().id,
+        coursebot::ids::GuildId(GUILD_ID),
+        coursebot::ids::UserId(other().id),
         "expert",
         "expert",
         "https://example.org/repo",
@@ -174,8 +174,8 @@ async fn every_staff_action_by_a_member_is_refused_on_the_server() {
     .unwrap();
     coursebot::store::certification::award(
         &bot.app.db,
-        GUILD_ID,
-        other().id,
+        coursebot::ids::GuildId(GUILD_ID),
+        coursebot::ids::UserId(other().id),
         "foundation",
         None,
         None,
@@ -344,7 +344,7 @@ async fn every_staff_action_by_a_member_is_refused_on_the_server() {
         .await,
         1
     );
-    let settings = coursebot::store::settings::get(&bot.app.db, GUILD_ID)
+    let settings = coursebot::store::settings::get(&bot.app.db, coursebot::ids::GuildId(GUILD_ID))
         .await
         .unwrap();
     assert_eq!(settings, Default::default());
@@ -386,8 +386,8 @@ async fn the_moderator_role_may_use_staff_commands_but_not_review_its_own_capsto
     // The moderator's own submission: neither approved nor rejected by them.
     let own = coursebot::store::certification::submit_capstone(
         &bot.app.db,
-        GUILD_ID,
-        moderator.id,
+        coursebot::ids::GuildId(GUILD_ID),
+        coursebot::ids::UserId(moderator.id),
         "expert",
         "expert",
         "https://example.org/mine",

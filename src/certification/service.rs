@@ -4,13 +4,18 @@ use super::{cert_for_path, draw_exam, evaluate, CertStatus, MemberState, ModuleC
 use crate::app::App;
 use crate::content::{Certification, GradeBand};
 use crate::error::UserError;
+use crate::ids::{GuildId, UserId};
 use crate::quiz::answer::{grade, Answer};
 use crate::store::certification as db;
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
 /// How the member completed each module they have a completion for, and whether it counts.
-pub async fn module_completions(app: &App, guild: u64, user: u64) -> Result<Vec<ModuleCompletion>> {
+pub async fn module_completions(
+    app: &App,
+    guild: GuildId,
+    user: UserId,
+) -> Result<Vec<ModuleCompletion>> {
     use crate::quiz::practice;
     let mut out = Vec::new();
     for c in crate::store::practice::completions(&app.db, guild, user).await? {
@@ -34,7 +39,7 @@ pub async fn module_completions(app: &App, guild: u64, user: u64) -> Result<Vec<
 /// Everything certification rules need to know about a member. Only module completions that
 /// meet the rule today count (a legacy one is kept and shown, but counts only when backed by a
 /// long enough passed practice).
-pub async fn member_state(app: &App, guild: u64, user: u64) -> Result<MemberState> {
+pub async fn member_state(app: &App, guild: GuildId, user: UserId) -> Result<MemberState> {
     Ok(MemberState {
         completed_modules: module_completions(app, guild, user)
             .await?
@@ -59,7 +64,7 @@ pub async fn member_state(app: &App, guild: u64, user: u64) -> Result<MemberStat
     })
 }
 
-pub async fn progress(app: &App, guild: u64, user: u64) -> Result<Vec<CertStatus>> {
+pub async fn progress(app: &App, guild: GuildId, user: UserId) -> Result<Vec<CertStatus>> {
     Ok(evaluate(
         &app.course,
         &member_state(app, guild, user).await?,
@@ -78,7 +83,7 @@ fn cert_of<'a>(app: &'a App, path: &str) -> Result<&'a Certification, UserError>
 
 /// Start an exam: only when the path's modules are complete and the prerequisite certificate is
 /// held, no exam is in progress, and the guild's retake cooldown has passed.
-pub async fn start_exam(app: &App, guild: u64, user: u64, path: &str) -> Result<db::Exam> {
+pub async fn start_exam(app: &App, guild: GuildId, user: UserId, path: &str) -> Result<db::Exam> {
     let cert = cert_of(app, path)?;
     let Some(exam) = &cert.exam else {
         return Err(UserError::Invalid(format!(
@@ -124,7 +129,7 @@ pub async fn start_exam(app: &App, guild: u64, user: u64, path: &str) -> Result<
             return Err(UserError::RetakeLater(next).into());
         }
     }
-    let seed = user ^ (now.timestamp() as u64);
+    let seed = user.get() ^ (now.timestamp() as u64);
     let questions = draw_exam(&app.course, cert, exam.questions as usize, seed);
     if questions.is_empty() {
         return Err(UserError::Invalid("This exam has no questions yet.".into()).into());
@@ -179,7 +184,7 @@ pub async fn next_position(app: &App, exam: &db::Exam) -> Result<usize> {
 pub async fn answer(
     app: &App,
     exam_id: i64,
-    user: u64,
+    user: UserId,
     position: usize,
     a: &Answer,
 ) -> Result<ExamStep> {
@@ -280,7 +285,7 @@ pub async fn grade_exam(app: &App, exam: &db::Exam) -> Result<ExamResult> {
 
 /// Award every certificate whose requirements the member now meets (each at most once, ever).
 /// Returns the ids of certificates awarded by this call.
-pub async fn check_awards(app: &App, guild: u64, user: u64) -> Result<Vec<String>> {
+pub async fn check_awards(app: &App, guild: GuildId, user: UserId) -> Result<Vec<String>> {
     let mut awarded = Vec::new();
     loop {
         let state = member_state(app, guild, user).await?;
@@ -304,7 +309,7 @@ pub async fn check_awards(app: &App, guild: u64, user: u64) -> Result<Vec<String
             .await?
             .is_some()
             {
-                tracing::info!(guild, user, cert = %st.cert_id, "certificate awarded");
+                tracing::info!(guild = %guild, user = %user, cert = %st.cert_id, "certificate awarded");
                 awarded.push(st.cert_id.clone());
                 progressed = true;
             }
@@ -327,8 +332,8 @@ pub async fn grade_overdue(app: &App, now: DateTime<Utc>) -> Result<Vec<ExamResu
 /// Submit a capstone (or the Architect project with its portfolio link) for review.
 pub async fn submit_capstone(
     app: &App,
-    guild: u64,
-    user: u64,
+    guild: GuildId,
+    user: UserId,
     path: &str,
     link: &str,
 ) -> Result<(i64, &'static str)> {
@@ -371,10 +376,10 @@ pub async fn submit_capstone(
 /// Approve or reject a pending capstone. Returns it and the certificates the approval completed.
 pub async fn review_capstone(
     app: &App,
-    guild: u64,
+    guild: GuildId,
     id: i64,
     approve: bool,
-    by: u64,
+    by: UserId,
     reason: Option<&str>,
 ) -> Result<(db::Capstone, Vec<String>)> {
     let c = db::get_capstone(&app.db, guild, id)

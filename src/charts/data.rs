@@ -4,6 +4,7 @@
 use super::{DayActivity, LeaderboardChart, ProgressCard, StatsChart};
 use crate::app::App;
 use crate::certification::{service, CertStatus, ModuleCompletion};
+use crate::ids::{GuildId, UserId};
 use crate::quiz::scoring::Period;
 use crate::quiz::stats::{self, Board, Report};
 use anyhow::Result;
@@ -18,13 +19,13 @@ pub struct Progress {
 
 /// A member's progress; `name` is what the card is titled with.
 pub async fn progress(app: &App, guild: u64, user: u64, name: &str) -> Result<Progress> {
-    let statuses = service::progress(app, guild, user).await?;
-    let completions = service::module_completions(app, guild, user).await?;
-    let practised: HashSet<String> =
-        crate::store::activity::practised_modules(&app.db, guild, user)
-            .await?
-            .into_iter()
-            .collect();
+    let (g, u) = (GuildId(guild), UserId(user));
+    let statuses = service::progress(app, g, u).await?;
+    let completions = service::module_completions(app, g, u).await?;
+    let practised: HashSet<String> = crate::store::activity::practised_modules(&app.db, g, u)
+        .await?
+        .into_iter()
+        .collect();
     let card = ProgressCard::build(&app.course, name, &statuses, &completions, &practised);
     Ok(Progress {
         statuses,
@@ -46,7 +47,7 @@ pub async fn daily(
     }
     let now = app.clock.now();
     let since = period.start(now);
-    let rows = crate::store::activity::daily_answers(&app.db, guild, since, path).await?;
+    let rows = crate::store::activity::daily_answers(&app.db, GuildId(guild), since, path).await?;
     let by_day: HashMap<_, _> = rows.iter().map(|(d, n, c)| (*d, (*n, *c))).collect();
     // A quiz date is the schedule's local date, which may sit a day either side of UTC.
     let first = rows
@@ -145,12 +146,19 @@ pub async fn render(
             render_blocking(move || super::progress_png(&p.card)).await?
         }
         Kind::Stats => {
-            let report = stats::question_report(app, guild, module).await?;
+            let report = stats::question_report(app, GuildId(guild), module).await?;
             let chart = stats_chart(app, &report, module);
             render_blocking(move || super::stats_png(&chart)).await?
         }
         Kind::Leaderboard => {
-            let board = stats::leaderboard(app, guild, period, path, member.unwrap_or(0)).await?;
+            let board = stats::leaderboard(
+                app,
+                GuildId(guild),
+                period,
+                path,
+                UserId(member.unwrap_or(0)),
+            )
+            .await?;
             let chart =
                 leaderboard_chart(app, guild, period, path, &board, &HashMap::new()).await?;
             render_blocking(move || super::leaderboard_png(&chart)).await?

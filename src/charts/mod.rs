@@ -601,7 +601,7 @@ impl LeaderboardChart {
                 .enumerate()
                 .map(|(i, s)| BoardRow {
                     rank: i + 1,
-                    name: name(s.user),
+                    name: name(s.user.get()),
                     points: s.points,
                     correct: s.correct,
                     answered: s.answered,

@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use crate::error::UserError;
+use crate::ids::GuildId;
 use chrono::{DateTime, Duration, Utc};
 use poise::serenity_prelude as serenity;
 use serenity::Permissions;
@@ -15,7 +16,7 @@ pub const POST_COOLDOWN_SECONDS: i64 = 30;
 
 /// Who is acting, as Discord describes them in the interaction.
 pub struct Actor<'a> {
-    pub guild: Option<u64>,
+    pub guild: Option<GuildId>,
     pub member: Option<&'a serenity::Member>,
 }
 
@@ -26,7 +27,7 @@ impl<'a> Actor<'a> {
             poise::Context::Prefix(_) => None,
         };
         Actor {
-            guild: ctx.guild_id().map(|g| g.get()),
+            guild: ctx.guild_id().map(GuildId::from),
             member,
         }
     }
@@ -34,12 +35,12 @@ impl<'a> Actor<'a> {
     /// The clicker of a button or menu.
     pub fn from_component(c: &'a serenity::ComponentInteraction) -> Actor<'a> {
         Actor {
-            guild: c.guild_id.map(|g| g.get()),
+            guild: c.guild_id.map(GuildId::from),
             member: c.member.as_ref(),
         }
     }
 
-    pub fn guild(&self) -> Result<u64, UserError> {
+    pub fn guild(&self) -> Result<GuildId, UserError> {
         self.guild.ok_or(UserError::GuildOnly)
     }
 
@@ -57,7 +58,7 @@ impl<'a> Actor<'a> {
     }
 
     /// Requires `perm` (administrators always pass).
-    pub fn require(&self, perm: Permissions, name: &'static str) -> Result<u64, UserError> {
+    pub fn require(&self, perm: Permissions, name: &'static str) -> Result<GuildId, UserError> {
         let g = self.guild()?;
         if self.has(perm) {
             Ok(g)
@@ -72,14 +73,14 @@ impl<'a> Actor<'a> {
         app: &App,
         perm: Permissions,
         name: &'static str,
-    ) -> anyhow::Result<u64> {
+    ) -> anyhow::Result<GuildId> {
         let g = self.guild()?;
         if self.has(perm) {
             return Ok(g);
         }
         let settings = crate::store::settings::get(&app.db, g).await?;
         if let (Some(role), Some(m)) = (settings.moderator_role, self.member) {
-            if m.roles.iter().any(|r| r.get() == role) {
+            if m.roles.iter().any(|r| crate::ids::RoleId::from(*r) == role) {
                 return Ok(g);
             }
         }
@@ -140,7 +141,7 @@ impl PostCooldowns {
         if !actor.may_send_messages() {
             return Err(PostRefused::NoSendMessages);
         }
-        let key = (actor.guild.unwrap_or(0), user);
+        let key = (actor.guild.map_or(0, |g| g.get()), user);
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(last) = map.get(&key) {
             let next = *last + Duration::seconds(POST_COOLDOWN_SECONDS);

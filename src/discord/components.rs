@@ -206,8 +206,8 @@ async fn daily_answer(
     quiz: i64,
     answer: &Answer,
 ) -> anyhow::Result<CreateInteractionResponse> {
-    let g = guild.ok_or(UserError::GuildOnly)?.get();
-    match daily::answer(&data.app(), quiz, g, user.get(), answer).await? {
+    let g = guild.ok_or(UserError::GuildOnly)?;
+    match daily::answer(&data.app(), quiz, g.into(), user.into(), answer).await? {
         daily::AnswerOutcome::Recorded { closes_at, picked } => Ok(ephemeral(format!(
             "Answer recorded. {}\nThe answer is revealed {}.",
             view::you_picked(&picked),
@@ -228,7 +228,14 @@ async fn practice_step(
     answer: &Answer,
 ) -> anyhow::Result<CreateInteractionResponse> {
     let app = &data.app();
-    let step = practice::answer(app, session, user, position, answer).await?;
+    let step = practice::answer(
+        app,
+        session,
+        crate::ids::UserId::new(user),
+        position,
+        answer,
+    )
+    .await?;
     let q = daily::question(&app.course, &step.question_id)?;
     let feedback = view::practice_feedback(q, step.correct, &step.picked);
     let mut msg = CreateInteractionResponseMessage::new()
@@ -383,12 +390,12 @@ async fn office_hours_component(
     use crate::office_hours::PERSONAL_LEADS;
     use crate::store::office_hours as db;
     let app = &data.app();
-    let g = c.guild_id.ok_or(UserError::GuildOnly)?.get();
-    let stored = db::get(&app.db, g, series)
+    let g = c.guild_id.ok_or(UserError::GuildOnly)?;
+    let stored = db::get(&app.db, g.into(), series)
         .await?
         .filter(|s| !s.series.cancelled)
         .ok_or_else(|| UserError::Invalid("This session was cancelled.".into()))?;
-    let user = c.user.id.get();
+    let user = crate::ids::UserId::from(c.user.id);
     let resp = match click {
         OfficeHoursClick::Remind => {
             if db::unsubscribe(&app.db, series, user).await? {
@@ -449,28 +456,29 @@ async fn exam_step(
 ) -> anyhow::Result<CreateInteractionResponse> {
     use crate::certification::service::{self, ExamStep};
     let app = &data.app();
-    let msg = match service::answer(app, exam, user, position, answer).await? {
-        ExamStep::Next {
-            exam,
-            position,
-            picked,
-        } => {
-            let q = daily::question(&app.course, &exam.questions[position])?;
-            let (embed, rows) =
-                render::certification::exam_question(&app.course, &exam, q, position);
-            CreateInteractionResponseMessage::new()
-                .content(render::truncate(
-                    &format!("Answer saved. {}", view::you_picked(&picked)),
-                    2000,
-                ))
-                .embed(embed)
-                .components(rows)
-        }
-        ExamStep::Finished(r) => CreateInteractionResponseMessage::new()
-            .content("")
-            .embed(render::certification::exam_result(&app.course, &r))
-            .components(vec![]),
-    };
+    let msg =
+        match service::answer(app, exam, crate::ids::UserId::new(user), position, answer).await? {
+            ExamStep::Next {
+                exam,
+                position,
+                picked,
+            } => {
+                let q = daily::question(&app.course, &exam.questions[position])?;
+                let (embed, rows) =
+                    render::certification::exam_question(&app.course, &exam, q, position);
+                CreateInteractionResponseMessage::new()
+                    .content(render::truncate(
+                        &format!("Answer saved. {}", view::you_picked(&picked)),
+                        2000,
+                    ))
+                    .embed(embed)
+                    .components(rows)
+            }
+            ExamStep::Finished(r) => CreateInteractionResponseMessage::new()
+                .content("")
+                .embed(render::certification::exam_result(&app.course, &r))
+                .components(vec![]),
+        };
     Ok(CreateInteractionResponse::UpdateMessage(
         msg.allowed_mentions(render::no_pings()),
     ))
@@ -514,16 +522,16 @@ impl Flow {
                 .map(|s| Sequence {
                     shown: Presentation::of_session(&s),
                     questions: s.questions,
-                    guild: s.guild,
-                    owner: s.user,
+                    guild: s.guild.get(),
+                    owner: s.user.get(),
                 }),
             Flow::Exam => crate::store::certification::get_exam(&app.db, id)
                 .await?
                 .map(|e| Sequence {
                     shown: Presentation::of_exam(&e),
                     questions: e.questions,
-                    guild: e.guild,
-                    owner: e.user,
+                    guild: e.guild.get(),
+                    owner: e.user.get(),
                 }),
         };
         Ok(found.ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?)

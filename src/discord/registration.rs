@@ -8,7 +8,6 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use serde_json::Value;
-use sqlx::SqlitePool;
 
 /// The command set as Discord receives it (the body of the bulk overwrite).
 pub fn command_set() -> Vec<serenity::CreateCommand> {
@@ -61,7 +60,7 @@ fn canonical(v: &Value, out: &mut String) {
 /// Overwrite the commands (globally when `guilds` is empty) and remember the set's hash.
 /// `http` must know the application id (after READY, or [`ensure_application_id`]).
 pub async fn register(
-    db: &SqlitePool,
+    db: &crate::store::Db,
     http: &serenity::Http,
     guilds: &[u64],
     now: DateTime<Utc>,
@@ -95,7 +94,7 @@ pub enum Outcome {
 
 /// Register only when the stored hash differs from the current set's (or none is stored).
 pub async fn register_if_changed(
-    db: &SqlitePool,
+    db: &crate::store::Db,
     http: &serenity::Http,
     guilds: &[u64],
     now: DateTime<Utc>,

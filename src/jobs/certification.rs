@@ -7,6 +7,7 @@ use super::{Failure, JobResult, Next};
 use crate::app::App;
 use crate::certification::service;
 use crate::discord::render::{certification as cert_view, no_pings, ping_users, quiz, COLOR};
+use crate::ids;
 use crate::store::certification as db;
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
@@ -46,14 +47,20 @@ fn title_of(app: &App, cert: &str) -> String {
 }
 
 /// Tell the moderators in the announcement channel (or only the log when there is none).
-async fn tell_moderators(app: &App, http: &serenity::Http, guild: u64, note: &str, nonce: &str) {
-    tracing::warn!(guild, "{note}");
+async fn tell_moderators(
+    app: &App,
+    http: &serenity::Http,
+    guild: ids::GuildId,
+    note: &str,
+    nonce: &str,
+) {
+    tracing::warn!(guild = %guild, "{note}");
     let channel = crate::store::settings::get(&app.db, guild)
         .await
         .ok()
         .and_then(|s| s.announce_channel);
     if let Some(channel) = channel {
-        let _ = ChannelId::new(channel)
+        let _ = ChannelId::from(channel)
             .send_message(
                 http,
                 CreateMessage::new()
@@ -99,20 +106,20 @@ pub async fn announce(app: &App, http: &serenity::Http, job: &Job) -> JobResult 
                     .description(desc)
                     .color(COLOR),
             )
-            .allowed_mentions(ping_users([c.user_id]))
+            .allowed_mentions(ping_users([c.user_id.get()]))
             .nonce(serenity::Nonce::String(format!("cert-{}", c.id)))
             .enforce_nonce(true);
-        if let Err(e) = ChannelId::new(channel).send_message(http, msg).await {
+        if let Err(e) = ChannelId::from(channel).send_message(http, msg).await {
             if !super::is_permanent(&e) {
                 return Err(e.into());
             }
-            tracing::error!(cert = c.id, channel, error = %e, "cannot post the certificate announcement");
+            tracing::error!(cert = c.id, channel = %channel, error = %e, "cannot post the certificate announcement");
             result = Err(e.into());
         }
     } else {
         tracing::warn!(
             cert = c.id,
-            guild = c.guild_id,
+            guild = %c.guild_id,
             "certificate not announced: no announcement channel is set (/settings announcements)"
         );
     }
@@ -135,9 +142,9 @@ pub async fn announce(app: &App, http: &serenity::Http, job: &Job) -> JobResult 
 }
 
 struct RoleChange {
-    guild: u64,
-    user: u64,
-    role: u64,
+    guild: ids::GuildId,
+    user: ids::UserId,
+    role: ids::RoleId,
     cert: i64,
 }
 
@@ -148,9 +155,9 @@ fn role_change(job: &Job) -> Result<RoleChange, Failure> {
             .ok_or_else(|| Failure::Permanent(format!("job payload has no `{k}`: {p}")))
     };
     Ok(RoleChange {
-        guild: num("guild")?,
-        user: num("user")?,
-        role: num("role")?,
+        guild: ids::GuildId::new(num("guild")?),
+        user: ids::UserId::new(num("user")?),
+        role: ids::RoleId::new(num("role")?),
         cert: p["cert"].as_i64().unwrap_or(0),
     })
 }
@@ -167,9 +174,9 @@ pub async fn role_add(app: &App, http: &serenity::Http, job: &Job) -> JobResult 
     }
     match http
         .add_member_role(
-            GuildId::new(r.guild),
-            UserId::new(r.user),
-            RoleId::new(r.role),
+            GuildId::from(r.guild),
+            UserId::from(r.user),
+            RoleId::from(r.role),
             Some("certificate earned"),
         )
         .await
@@ -177,8 +184,8 @@ pub async fn role_add(app: &App, http: &serenity::Http, job: &Job) -> JobResult 
         Ok(()) => {
             tracing::info!(
                 cert = r.cert,
-                role = r.role,
-                user = r.user,
+                role = %r.role,
+                user = %r.user,
                 "certificate role given"
             );
             db::mark_announced(&app.db, r.cert).await?;
@@ -233,15 +240,15 @@ pub async fn role_remove(app: &App, http: &serenity::Http, job: &Job) -> JobResu
         .to_string();
     match http
         .remove_member_role(
-            GuildId::new(r.guild),
-            UserId::new(r.user),
-            RoleId::new(r.role),
+            GuildId::from(r.guild),
+            UserId::from(r.user),
+            RoleId::from(r.role),
             Some(&reason),
         )
         .await
     {
         Ok(()) => {
-            tracing::info!(role = r.role, user = r.user, reason = %reason, "certificate role removed");
+            tracing::info!(role = %r.role, user = %r.user, reason = %reason, "certificate role removed");
             Ok(Next::Done)
         }
         Err(e) if super::is_permanent(&e) => {
@@ -272,8 +279,8 @@ pub async fn exam_dm(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
         .allowed_mentions(no_pings())
         .nonce(serenity::Nonce::String(format!("examdm-{}", exam.id)))
         .enforce_nonce(true);
-    UserId::new(exam.user).direct_message(http, msg).await?;
-    tracing::info!(exam = exam.id, user = exam.user, "exam time-out DM sent");
+    UserId::from(exam.user).direct_message(http, msg).await?;
+    tracing::info!(exam = exam.id, user = %exam.user, "exam time-out DM sent");
     Ok(Next::Done)
 }
 

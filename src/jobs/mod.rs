@@ -5,9 +5,13 @@
 //! 1. *scans* (database only) find what became due: daily quizzes to close and to start, exams
 //!    past their deadline, certificates to announce, active office-hour sessions; they enqueue
 //!    one job row per thing (at most once: `UNIQUE (kind, key)`);
-//! 2. every due job row runs in its own task with a timeout; a panic or a timeout is caught
+//! 2. due job rows are *claimed* with a lease (see [`rows::claim`]: an owner, this process, and
+//!    an expiry it extends while the job runs), so with several processes on one PostgreSQL
+//!    database each job runs in one of them; a job whose owner died is claimed again once its
+//!    lease expired, and only the current owner records an outcome;
+//! 3. every claimed job row runs in its own task with a timeout; a panic or a timeout is caught
 //!    (`JoinError::is_panic`) and counted like a transient failure;
-//! 3. a transient failure (Discord 5xx, 429, network, timeout, panic) is retried with
+//! 4. a transient failure (Discord 5xx, 429, network, timeout, panic) is retried with
 //!    exponential back-off (the row's `next_attempt_at`, not every tick); a permanent one
 //!    (Discord refused: 4xx), or [`MAX_ATTEMPTS`] failures, parks the row with its error
 //!    logged. A parked row is never retried and never blocks the others.
@@ -38,6 +42,9 @@ pub const BASE_BACKOFF_SECS: i64 = 30;
 pub const MAX_BACKOFF_SECS: i64 = 3600;
 /// Due jobs started per tick.
 const BATCH: i64 = 100;
+/// How long a claimed job stays this process's without being extended (s);
+/// `COURSEBOT_JOB_LEASE_SECS` overrides it.
+pub const DEFAULT_JOB_LEASE_SECS: u64 = 60;
 
 /// The job kind as a metric label: one of the constants (a bounded set), `other` for a
 /// corrupt row.
@@ -54,6 +61,57 @@ fn kind_label(kind: &str) -> &'static str {
     .into_iter()
     .find(|k| *k == kind)
     .unwrap_or("other")
+}
+
+/// The lease on a claimed job (`COURSEBOT_JOB_LEASE_SECS`, default 60, at least 1).
+pub fn lease_duration() -> chrono::Duration {
+    let secs = std::env::var("COURSEBOT_JOB_LEASE_SECS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(DEFAULT_JOB_LEASE_SECS)
+        .clamp(1, 86_400);
+    chrono::Duration::seconds(secs as i64)
+}
+
+/// This process as a job owner: `host:pid:random` (the random part tells apart two runs that
+/// reuse a pid, and two runners in one test process).
+pub fn new_owner() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    format!("{host}:{}:{:08x}", std::process::id(), h.finish() as u32)
+}
+
+/// Who claims jobs, and for how long.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub owner: Arc<str>,
+    pub lease: chrono::Duration,
+}
+
+impl Worker {
+    /// This process, with the configured lease.
+    pub fn from_env() -> Worker {
+        Worker {
+            owner: new_owner().into(),
+            lease: lease_duration(),
+        }
+    }
 }
 
 /// Why a job did not finish.
@@ -217,15 +275,30 @@ async fn handle_limited(
 }
 
 /// Start the runner for `app`, sending through `http`. Abort the returned handle to stop it
-/// (between ticks nothing is lost: what is due stays in SQLite).
+/// (between ticks nothing is lost: what is due stays in the database).
 pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
+    start_as(app, http, Worker::from_env())
+}
+
+/// [`start`] with a given owner and lease (tests run two "processes" in one).
+pub fn start_as(app: App, http: Arc<serenity::Http>, worker: Worker) -> tokio::task::AbortHandle {
     let every = app.timing.tick;
     let gate = Arc::new(RateGate::default());
     tokio::spawn(async move {
-        tracing::info!(every_ms = every.as_millis() as u64, "job runner started");
+        tracing::info!(
+            every_ms = every.as_millis() as u64,
+            owner = %worker.owner,
+            lease_secs = worker.lease.num_seconds(),
+            "job runner started"
+        );
         loop {
             // The tick runs in its own task: even a panic outside any job cannot stop the loop.
-            let t = tokio::spawn(tick(app.clone(), http.clone(), gate.clone()));
+            let t = tokio::spawn(tick_as(
+                app.clone(),
+                http.clone(),
+                gate.clone(),
+                worker.clone(),
+            ));
             match t.await {
                 // A full batch: more is due now, go on without waiting.
                 Ok(n) if n >= BATCH as usize => continue,
@@ -239,12 +312,23 @@ pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
 }
 
 /// Ticks the runner has completed (stored, so tests and operators can wait for one).
-pub async fn ticks(db: &sqlx::SqlitePool) -> i64 {
+pub async fn ticks(db: &crate::store::Db) -> i64 {
     rows::ticks(db).await.unwrap_or(0)
 }
 
-/// One tick: scan for what became due, then run every due job row; returns how many ran.
+/// One tick: scan for what became due, then claim and run the due job rows; returns how many
+/// ran.
 pub async fn tick(app: App, http: Arc<serenity::Http>, gate: Arc<RateGate>) -> usize {
+    tick_as(app, http, gate, Worker::from_env()).await
+}
+
+/// [`tick`] as `worker`.
+pub async fn tick_as(
+    app: App,
+    http: Arc<serenity::Http>,
+    gate: Arc<RateGate>,
+    worker: Worker,
+) -> usize {
     // The content as it is now (a reload between ticks is picked up here).
     let app = app.current();
     let now = app.clock.now();
@@ -267,22 +351,26 @@ pub async fn tick(app: App, http: Arc<serenity::Http>, gate: Arc<RateGate>) -> u
         }
     }
     let mut ran = 0;
-    match rows::due(&app.db, now, BATCH).await {
+    let lease_until = now.checked_add_signed(worker.lease).unwrap_or(now);
+    match rows::claim(&app.db, &worker.owner, now, lease_until, BATCH).await {
         Ok(due) => {
             crate::ops::metrics::jobs_due(due.len());
             ran = due.len();
             let mut set = tokio::task::JoinSet::new();
             for job in due {
-                let (app, http, gate) = (app.clone(), http.clone(), gate.clone());
+                let (app, http, gate, worker) =
+                    (app.clone(), http.clone(), gate.clone(), worker.clone());
                 set.spawn(async move {
                     let what = format!("{}:{}", job.kind, job.key);
+                    let keep = keep_lease(app.clone(), worker.clone(), job.id);
                     let r = isolated(
                         &what,
                         limit,
                         handle_limited(app.clone(), http, job.clone(), gate),
                     )
                     .await;
-                    if let Err(e) = record(&app, &job, r, now).await {
+                    keep.abort();
+                    if let Err(e) = record(&app, &worker, &job, r, now).await {
                         tracing::error!(job = %what, error = %e, "recording the job outcome failed");
                     }
                 });
@@ -315,8 +403,41 @@ async fn handle(app: App, http: Arc<serenity::Http>, job: rows::Job) -> JobResul
     }
 }
 
-/// Store what a job's attempt did.
-async fn record(app: &App, job: &rows::Job, r: JobResult, now: DateTime<Utc>) -> sqlx::Result<()> {
+/// Extend the lease on a running job every third of the lease (real time), from the injected
+/// clock's now, until aborted. When the lease was lost (another process took the job over after
+/// it expired), it says so and stops.
+fn keep_lease(app: App, worker: Worker, id: i64) -> tokio::task::AbortHandle {
+    let every = (worker.lease / 3)
+        .to_std()
+        .unwrap_or(Duration::from_secs(1))
+        .max(Duration::from_millis(10));
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let now = app.clock.now();
+            let until = now.checked_add_signed(worker.lease).unwrap_or(now);
+            match rows::extend(&app.db, id, &worker.owner, until).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(job = id, owner = %worker.owner, "job lease lost: another process took the job over");
+                    return;
+                }
+                Err(e) => tracing::warn!(job = id, error = %e, "extending the job lease failed"),
+            }
+        }
+    })
+    .abort_handle()
+}
+
+/// Store what a job's attempt did, if this worker still holds the job. A job taken over by
+/// another process after our lease expired is theirs: our outcome is dropped (and logged).
+async fn record(
+    app: &App,
+    worker: &Worker,
+    job: &rows::Job,
+    r: JobResult,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
     let what = format!("{}:{}", job.kind, job.key);
     // Lag: from the tick that found the job due (at most one tick after its due time while
     // the runner runs) to the end of this attempt, on the injected clock.
@@ -333,25 +454,30 @@ async fn record(app: &App, job: &rows::Job, r: JobResult, now: DateTime<Utc>) ->
         Err(Failure::Transient(_) | Failure::RateLimited(_)) => "retry",
     };
     crate::ops::metrics::job(kind_label(&job.kind), outcome, lag);
-    match r {
-        Ok(Next::Done) => rows::done(&app.db, job.id, now).await,
-        Ok(Next::Again(at)) => rows::again(&app.db, job.id, at, now).await,
+    let me = &*worker.owner;
+    let kept = match r {
+        Ok(Next::Done) => rows::done(&app.db, job.id, me, now).await?,
+        Ok(Next::Again(at)) => rows::again(&app.db, job.id, me, at, now).await?,
         Err(Failure::Permanent(e)) => {
             tracing::error!(job = %what, error = %e, "job failed permanently; parked");
-            rows::park(&app.db, job.id, job.attempts + 1, &e, now).await
+            rows::park(&app.db, job.id, me, job.attempts + 1, &e, now).await?
         }
         Err(Failure::Transient(e)) | Err(Failure::RateLimited(e)) => {
             let attempts = job.attempts + 1;
             if attempts >= MAX_ATTEMPTS {
                 tracing::error!(job = %what, attempts, error = %e, "job failed too often; parked");
-                rows::park(&app.db, job.id, attempts, &e, now).await
+                rows::park(&app.db, job.id, me, attempts, &e, now).await?
             } else {
                 let at = now.checked_add_signed(backoff(attempts)).unwrap_or(now);
                 tracing::warn!(job = %what, attempts, error = %e, retry_at = %at, "job failed; will retry");
-                rows::retry(&app.db, job.id, attempts, at, &e, now).await
+                rows::retry(&app.db, job.id, me, attempts, at, &e, now).await?
             }
         }
+    };
+    if !kept {
+        tracing::warn!(job = %what, owner = me, "job outcome not recorded: its lease expired and another process holds it now");
     }
+    Ok(())
 }
 
 /// Whether an HTTP error is permanent (Discord refused: missing access, unknown channel...),

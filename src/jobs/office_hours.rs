@@ -5,6 +5,7 @@ use super::rows::{self, Job};
 use super::{Failure, JobResult, Next};
 use crate::app::App;
 use crate::discord::render::{no_pings, office_hours as view, ping_users};
+use crate::ids;
 use crate::office_hours::{due_reminders, Occurrence, Series, STARTING_NOW_GRACE_MINUTES};
 use crate::store::office_hours::{self as db, Stored};
 use chrono::{DateTime, Utc};
@@ -16,11 +17,6 @@ use serenity::{
 
 /// One row per active session, due every tick: its reminders and its scheduled event.
 pub const SERIES: &str = "oh_series";
-
-/// A stored timestamp, `None` when it cannot be read (the caller treats it as unusable).
-fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
-    crate::store::time::parse_ts(s).ok()
-}
 
 pub async fn scan(app: App, now: DateTime<Utc>) -> JobResult {
     for id in db::active_ids(&app.db).await? {
@@ -55,8 +51,9 @@ pub async fn series(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
     }
     let now = app.clock.now();
     // Reminders claimed before a crash and not confirmed: send them now if still useful.
-    for (rid, occ, lead, user) in db::unfinished_of(&app.db, id).await? {
-        let occ = parse_utc(&occ);
+    for r in db::unfinished_of(&app.db, id).await? {
+        let (rid, lead, user) = (r.id, r.lead, r.user);
+        let occ = Some(r.occurrence);
         let still_useful = occ.is_some_and(|occ| {
             if lead == 0 {
                 occ.checked_add_signed(chrono::Duration::minutes(STARTING_NOW_GRACE_MINUTES))
@@ -85,12 +82,21 @@ pub async fn series(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
             s.series.id,
             due.occurrence.start,
             due.lead_minutes,
-            0,
+            ids::UserId(0),
             now,
         )
         .await?
         {
-            let ok = send_reminder(app, http, &s, due.occurrence, due.lead_minutes, 0, rid).await;
+            let ok = send_reminder(
+                app,
+                http,
+                &s,
+                due.occurrence,
+                due.lead_minutes,
+                ids::UserId(0),
+                rid,
+            )
+            .await;
             db::finish(&app.db, rid, ok).await?;
         }
     }
@@ -127,12 +133,12 @@ async fn send_reminder(
     s: &Stored,
     occ: Occurrence,
     lead: i64,
-    user: u64,
+    user: ids::UserId,
     rid: i64,
 ) -> bool {
     let (text, embed) = view::reminder(&s.series, occ, lead, app.clock.now());
     let nonce = serenity::Nonce::String(format!("ohr-{rid}"));
-    if user == 0 {
+    if user == ids::UserId(0) {
         let Some(channel) =
             s.announce_channel
                 .or(crate::store::settings::get(&app.db, s.series.guild)
@@ -148,7 +154,7 @@ async fn send_reminder(
             .allowed_mentions(no_pings())
             .nonce(nonce)
             .enforce_nonce(true);
-        match ChannelId::new(channel).send_message(http, msg).await {
+        match ChannelId::from(channel).send_message(http, msg).await {
             Ok(_) => true,
             Err(e) => {
                 tracing::warn!(series = s.series.id, error = %e, "office hours reminder failed");
@@ -159,13 +165,13 @@ async fn send_reminder(
         let msg = CreateMessage::new()
             .content(format!("<@{user}> {text}"))
             .embed(embed)
-            .allowed_mentions(ping_users([user]))
+            .allowed_mentions(ping_users([user.get()]))
             .nonce(nonce)
             .enforce_nonce(true);
-        match UserId::new(user).direct_message(http, msg).await {
+        match UserId::from(user).direct_message(http, msg).await {
             Ok(_) => true,
             Err(e) => {
-                tracing::warn!(series = s.series.id, user, error = %e, "office hours DM failed (DMs closed?)");
+                tracing::warn!(series = s.series.id, user = %user, error = %e, "office hours DM failed (DMs closed?)");
                 false
             }
         }
@@ -185,7 +191,7 @@ fn event_builder<'a>(s: &Series, occ: Occurrence) -> CreateScheduledEvent<'a> {
     let name = crate::discord::render::truncate(&format!("Office hours: {}", s.topic), 100);
     let b = match s.channel {
         Some(c) => CreateScheduledEvent::new(channel_event_type(s), name, occ.start)
-            .channel_id(ChannelId::new(c)),
+            .channel_id(ChannelId::from(c)),
         None => CreateScheduledEvent::new(ScheduledEventType::External, name, occ.start)
             .location("Discord: see the announcement"),
     };
@@ -205,17 +211,14 @@ pub async fn sync_event(app: &App, http: &serenity::Http, s: &Stored, changed: b
     let Some(next) = s.series.next(now) else {
         return;
     };
-    if !changed && s.event_start.as_deref().and_then(parse_utc) == Some(next.start) {
+    if !changed && s.event_start == Some(next.start) {
         return;
     }
-    let guild = GuildId::new(s.series.guild);
+    let guild = GuildId::from(s.series.guild);
     // An event whose occurrence has not started yet is moved; one in the past is replaced.
-    let movable = s.event_id.filter(|_| {
-        s.event_start
-            .as_deref()
-            .and_then(parse_utc)
-            .is_some_and(|t| t > now)
-    });
+    let movable = s
+        .event_id
+        .filter(|_| s.event_start.is_some_and(|t| t > now));
     let result = match movable {
         Some(eid) => {
             let name =
@@ -231,7 +234,7 @@ pub async fn sync_event(app: &App, http: &serenity::Http, s: &Stored, changed: b
             e = match s.series.channel {
                 Some(c) => e
                     .kind(ScheduledEventType::Voice)
-                    .channel_id(ChannelId::new(c)),
+                    .channel_id(ChannelId::from(c)),
                 None => e
                     .kind(ScheduledEventType::External)
                     .location("Discord: see the announcement"),
@@ -263,7 +266,7 @@ pub async fn sync_event(app: &App, http: &serenity::Http, s: &Stored, changed: b
 /// Cancel the scheduled event of a session, if any.
 pub async fn cancel_event(http: &serenity::Http, s: &Stored) {
     if let Some(eid) = s.event_id {
-        if let Err(e) = GuildId::new(s.series.guild)
+        if let Err(e) = GuildId::from(s.series.guild)
             .delete_scheduled_event(http, ScheduledEventId::new(eid))
             .await
         {

@@ -59,7 +59,7 @@ pub async fn post(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
     }
     let Ok(question) = daily::question(&app.course, &q.question_id) else {
         tracing::warn!(quiz = q.id, question = %q.question_id, "question left the course; quiz dropped");
-        db::set_posted(&app.db, q.id, 0).await?;
+        db::set_posted(&app.db, q.id, crate::ids::MessageId(0)).await?;
         return Ok(Next::Done);
     };
     let (embed, rows) = view::daily_question(
@@ -75,15 +75,15 @@ pub async fn post(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
         .allowed_mentions(no_pings())
         .nonce(serenity::Nonce::String(format!("quiz-{}", q.id)))
         .enforce_nonce(true);
-    match ChannelId::new(q.channel).send_message(http, msg).await {
+    match ChannelId::from(q.channel).send_message(http, msg).await {
         Ok(m) => {
-            db::set_posted(&app.db, q.id, m.id.get()).await?;
-            tracing::info!(quiz = q.id, channel = q.channel, question = %q.question_id, "daily quiz posted");
+            db::set_posted(&app.db, q.id, m.id.into()).await?;
+            tracing::info!(quiz = q.id, channel = %q.channel, question = %q.question_id, "daily quiz posted");
             Ok(Next::Done)
         }
         Err(e) if super::is_permanent(&e) => {
-            tracing::error!(quiz = q.id, channel = q.channel, error = %e, "cannot post the daily quiz in this channel (check the bot's permissions); skipped");
-            db::set_posted(&app.db, q.id, 0).await?;
+            tracing::error!(quiz = q.id, channel = %q.channel, error = %e, "cannot post the daily quiz in this channel (check the bot's permissions); skipped");
+            db::set_posted(&app.db, q.id, crate::ids::MessageId(0)).await?;
             Err(e.into())
         }
         Err(e) => Err(e.into()),
@@ -94,7 +94,7 @@ pub async fn reveal(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
     let Some(q) = quiz_of(app, job).await? else {
         return Ok(Next::Done);
     };
-    let Some(message) = q.message_id.filter(|m| *m != 0) else {
+    let Some(message) = q.message_id.filter(|m| m.get() != 0) else {
         db::mark_revealed(&app.db, q.id).await?;
         return Ok(Next::Done);
     };
@@ -118,8 +118,8 @@ pub async fn reveal(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
         .embed(embed)
         .components(rows)
         .allowed_mentions(no_pings());
-    match ChannelId::new(q.channel)
-        .edit_message(http, MessageId::new(message), edit)
+    match ChannelId::from(q.channel)
+        .edit_message(http, MessageId::from(message), edit)
         .await
     {
         Ok(_) => {

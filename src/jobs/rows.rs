@@ -1,10 +1,15 @@
 //! The `jobs` table: one row per unit of background work (what, when, attempts, next attempt,
-//! last error), and the runner's tick counter.
+//! last error), who holds it (a lease: `owner`, `lease_until`), and the runner's tick counter.
+//!
+//! Several processes may share one PostgreSQL database: a due job is *claimed* (the owner and
+//! a lease expiry written in the same statement that selects it, `FOR UPDATE SKIP LOCKED` so
+//! two processes never take the same row), the owner extends the lease while it works, and
+//! only the current owner can record the outcome. A process that dies stops extending: after
+//! `lease_until` another process claims the job again.
 
-use crate::store::time::ts;
+use crate::store::time::{locate, Ts};
+use crate::store::{on_db, Db, Exec};
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Executor, Row, Sqlite, SqlitePool};
 
 /// A job as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,191 +21,308 @@ pub struct Job {
     pub attempts: i64,
     pub state: String,
     pub last_error: Option<String>,
+    /// The process holding the job (`None` when nobody claimed it or after an outcome).
+    pub owner: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
 }
 
-fn job(r: &SqliteRow) -> Job {
-    Job {
-        id: r.get(0),
-        kind: r.get(1),
-        key: r.get(2),
-        // A payload that is not JSON reaches the handler as Null, which parks the row.
-        payload: serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default(),
-        attempts: r.get(4),
-        state: r.get(5),
-        last_error: r.get(6),
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    kind: String,
+    key: String,
+    payload: String,
+    attempts: i64,
+    state: String,
+    last_error: Option<String>,
+    owner: Option<String>,
+    lease_until: Option<Ts>,
+}
+
+impl From<Row> for Job {
+    fn from(r: Row) -> Self {
+        Job {
+            id: r.id,
+            kind: r.kind,
+            key: r.key,
+            // A payload that is not JSON reaches the handler as Null, which parks the row.
+            payload: serde_json::from_str(&r.payload).unwrap_or_default(),
+            attempts: r.attempts,
+            state: r.state,
+            last_error: r.last_error,
+            owner: r.owner,
+            lease_until: r.lease_until.map(|t| t.0),
+        }
     }
 }
 
 macro_rules! cols {
     () => {
-        "id, kind, key, payload, attempts, state, last_error"
+        "id, kind, key, payload, attempts, state, last_error, owner, lease_until"
     };
 }
 
+fn jobs(rows: Vec<Row>) -> Vec<Job> {
+    rows.into_iter().map(Job::from).collect()
+}
+
 /// Add a job unless one of the same kind and key exists (whatever its state): work is
-/// enqueued at most once.
-pub async fn enqueue<'e, E: Executor<'e, Database = Sqlite>>(
-    ex: E,
+/// enqueued at most once, however many processes scan for it.
+pub async fn enqueue(
+    ex: impl Into<Exec<'_>>,
     kind: &str,
     key: &str,
     payload: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "INSERT INTO jobs (kind, key, payload, due_at, next_attempt_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(kind, key) DO NOTHING",
-    )
-    .bind(kind)
-    .bind(key)
-    .bind(payload.to_string())
-    .bind(ts(now))
-    .bind(ts(now))
-    .bind(ts(now))
-    .execute(ex)
-    .await?;
-    Ok(r.rows_affected() == 1)
+    on_db!(ex, |c| {
+        let r = sqlx::query(
+            "INSERT INTO jobs (kind, key, payload, due_at, next_attempt_at, updated_at)
+             VALUES ($1, $2, $3, $4, $4, $4) ON CONFLICT(kind, key) DO NOTHING",
+        )
+        .bind(kind)
+        .bind(key)
+        .bind(payload.to_string())
+        .bind(Ts::at(now))
+        .execute(&mut *c)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    })
 }
 
-/// Pending jobs whose next attempt is due, oldest first, at most `limit`.
-pub async fn due(pool: &SqlitePool, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Job>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        cols!(),
-        " FROM jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
-    ))
-    .bind(ts(now))
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.iter().map(job).collect())
+/// Claim up to `limit` pending jobs whose next attempt is due and that nobody holds (or whose
+/// holder's lease expired), oldest first: they become `owner`'s until `lease_until`. Two
+/// processes claiming at once never get the same job.
+pub async fn claim(
+    db: &Db,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<Job>> {
+    // PostgreSQL: rows another transaction is claiming are skipped, not waited for. SQLite has
+    // one writer at a time (and one process, see `store::lock`), so the plain form is enough.
+    const PG: &str = concat!(
+        "UPDATE jobs SET owner = $1, lease_until = $2 WHERE id IN (
+             SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_at <= $3
+             AND (owner IS NULL OR lease_until IS NULL OR lease_until < $3)
+             ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+         RETURNING ",
+        cols!()
+    );
+    const SQLITE: &str = concat!(
+        "UPDATE jobs SET owner = $1, lease_until = $2 WHERE id IN (
+             SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_at <= $3
+             AND (owner IS NULL OR lease_until IS NULL OR lease_until < $3)
+             ORDER BY next_attempt_at, id LIMIT $4)
+         RETURNING ",
+        cols!()
+    );
+    let q = match db.backend() {
+        crate::store::Backend::Postgres => PG,
+        crate::store::Backend::Sqlite => SQLITE,
+    };
+    let mut rows: Vec<Row> = on_db!(db, |c| {
+        sqlx::query_as(q)
+            .bind(owner)
+            .bind(Ts::at(lease_until))
+            .bind(Ts::at(now))
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(|e| locate(e, "jobs", None))?
+    });
+    rows.sort_by_key(|r| r.id);
+    Ok(jobs(rows))
+}
+
+/// Extend `owner`'s lease on a job; false when it is no longer theirs (taken over after the
+/// lease expired, or finished).
+pub async fn extend(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    lease_until: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    on_db!(db, |c| {
+        let r = sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND owner = $3")
+            .bind(Ts::at(lease_until))
+            .bind(id)
+            .bind(owner)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    })
+}
+
+/// Pending jobs whose next attempt is due, oldest first, at most `limit` (diagnostics: the
+/// runner claims with [`claim`]).
+pub async fn due(db: &Db, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Job>> {
+    let rows: Vec<Row> = on_db!(db, |c| {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            cols!(),
+            " FROM jobs WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
+        ))
+        .bind(Ts::at(now))
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(|e| locate(e, "jobs", None))?
+    });
+    Ok(jobs(rows))
 }
 
 /// One job by kind and key.
-pub async fn get(pool: &SqlitePool, kind: &str, key: &str) -> sqlx::Result<Option<Job>> {
-    let r = sqlx::query(concat!(
-        "SELECT ",
-        cols!(),
-        " FROM jobs WHERE kind = ? AND key = ?"
-    ))
-    .bind(kind)
-    .bind(key)
-    .fetch_optional(pool)
-    .await?;
-    Ok(r.as_ref().map(job))
+pub async fn get(db: &Db, kind: &str, key: &str) -> sqlx::Result<Option<Job>> {
+    let r: Option<Row> = on_db!(db, |c| {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            cols!(),
+            " FROM jobs WHERE kind = $1 AND key = $2"
+        ))
+        .bind(kind)
+        .bind(key)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(|e| locate(e, "jobs", None))?
+    });
+    Ok(r.map(Job::from))
 }
 
 /// Every job of a kind (tests, diagnostics).
-pub async fn of_kind(pool: &SqlitePool, kind: &str) -> sqlx::Result<Vec<Job>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        cols!(),
-        " FROM jobs WHERE kind = ? ORDER BY id"
-    ))
-    .bind(kind)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.iter().map(job).collect())
+pub async fn of_kind(db: &Db, kind: &str) -> sqlx::Result<Vec<Job>> {
+    let rows: Vec<Row> = on_db!(db, |c| {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            cols!(),
+            " FROM jobs WHERE kind = $1 ORDER BY id"
+        ))
+        .bind(kind)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(|e| locate(e, "jobs", None))?
+    });
+    Ok(jobs(rows))
 }
 
-/// Finished for good.
-pub async fn done(pool: &SqlitePool, id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE jobs SET state = 'done', attempts = 0, last_error = NULL, updated_at = ? WHERE id = ?")
-        .bind(ts(now))
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(())
+/// Finished for good. False (nothing written) when `owner` no longer holds the job.
+pub async fn done(db: &Db, id: i64, owner: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    on_db!(db, |c| {
+        let r = sqlx::query("UPDATE jobs SET state = 'done', attempts = 0, last_error = NULL, owner = NULL, lease_until = NULL, updated_at = $1 WHERE id = $2 AND owner = $3")
+            .bind(Ts::at(now))
+            .bind(id)
+            .bind(owner)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    })
 }
 
-/// Succeeded, and due again at `at` (recurring work such as a weekly series).
+/// Succeeded, and due again at `at` (recurring work such as a weekly series). False when
+/// `owner` no longer holds the job.
 pub async fn again(
-    pool: &SqlitePool,
+    db: &Db,
     id: i64,
+    owner: &str,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE jobs SET state = 'pending', attempts = 0, last_error = NULL, next_attempt_at = ?, updated_at = ? WHERE id = ?")
-        .bind(ts(at))
-        .bind(ts(now))
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(())
+) -> sqlx::Result<bool> {
+    on_db!(db, |c| {
+        let r = sqlx::query("UPDATE jobs SET state = 'pending', attempts = 0, last_error = NULL, next_attempt_at = $1, owner = NULL, lease_until = NULL, updated_at = $2 WHERE id = $3 AND owner = $4")
+            .bind(Ts::at(at))
+            .bind(Ts::at(now))
+            .bind(id)
+            .bind(owner)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    })
 }
 
-/// Failed; try again at `at`.
+/// Failed; try again at `at`. False when `owner` no longer holds the job.
 pub async fn retry(
-    pool: &SqlitePool,
+    db: &Db,
     id: i64,
+    owner: &str,
     attempts: i64,
     at: DateTime<Utc>,
     error: &str,
     now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE jobs SET state = 'pending', attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
-        .bind(attempts)
-        .bind(ts(at))
-        .bind(error)
-        .bind(ts(now))
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(())
+) -> sqlx::Result<bool> {
+    on_db!(db, |c| {
+        let r = sqlx::query("UPDATE jobs SET state = 'pending', attempts = $1, next_attempt_at = $2, last_error = $3, owner = NULL, lease_until = NULL, updated_at = $4 WHERE id = $5 AND owner = $6")
+            .bind(attempts)
+            .bind(Ts::at(at))
+            .bind(error)
+            .bind(Ts::at(now))
+            .bind(id)
+            .bind(owner)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    })
 }
 
-/// Given up: kept with its error, never tried again by the runner.
+/// Given up: kept with its error, never tried again by the runner. False when `owner` no
+/// longer holds the job.
 pub async fn park(
-    pool: &SqlitePool,
+    db: &Db,
     id: i64,
+    owner: &str,
     attempts: i64,
     error: &str,
     now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE jobs SET state = 'parked', attempts = ?, last_error = ?, updated_at = ? WHERE id = ?")
-        .bind(attempts)
-        .bind(error)
-        .bind(ts(now))
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(())
+) -> sqlx::Result<bool> {
+    on_db!(db, |c| {
+        let r = sqlx::query("UPDATE jobs SET state = 'parked', attempts = $1, last_error = $2, owner = NULL, lease_until = NULL, updated_at = $3 WHERE id = $4 AND owner = $5")
+            .bind(attempts)
+            .bind(error)
+            .bind(Ts::at(now))
+            .bind(id)
+            .bind(owner)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    })
 }
 
 /// Give a parked job another chance after what made it fail was fixed (a moderator edited the
 /// session): back to pending, due now, attempts reset. Returns whether a parked row was revived;
 /// pending and done rows are left alone.
-pub async fn revive(
-    pool: &SqlitePool,
-    kind: &str,
-    key: &str,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
-         WHERE kind = ? AND key = ? AND state = 'parked'",
-    )
-    .bind(ts(now))
-    .bind(ts(now))
-    .bind(kind)
-    .bind(key)
-    .execute(pool)
-    .await?;
-    Ok(r.rows_affected() == 1)
+pub async fn revive(db: &Db, kind: &str, key: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    on_db!(db, |c| {
+        let r = sqlx::query(
+            "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1,
+                 owner = NULL, lease_until = NULL
+             WHERE kind = $2 AND key = $3 AND state = 'parked'",
+        )
+        .bind(Ts::at(now))
+        .bind(kind)
+        .bind(key)
+        .execute(&mut *c)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    })
 }
 
 /// Count one completed tick.
-pub async fn count_tick(pool: &SqlitePool, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE job_runner SET ticks = ticks + 1, last_tick = ? WHERE id = 1")
-        .bind(ts(now))
-        .execute(pool)
-        .await?;
-    Ok(())
+pub async fn count_tick(db: &Db, now: DateTime<Utc>) -> sqlx::Result<()> {
+    on_db!(db, |c| {
+        sqlx::query("UPDATE job_runner SET ticks = ticks + 1, last_tick = $1 WHERE id = 1")
+            .bind(Ts::at(now))
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
 }
 
-/// Ticks completed since the database was created.
-pub async fn ticks(pool: &SqlitePool) -> sqlx::Result<i64> {
-    let r = sqlx::query("SELECT ticks FROM job_runner WHERE id = 1")
-        .fetch_optional(pool)
-        .await?;
-    Ok(r.map(|r| r.get(0)).unwrap_or(0))
+/// Ticks completed since the database was created (by every process).
+pub async fn ticks(db: &Db) -> sqlx::Result<i64> {
+    let r: Option<i64> = on_db!(db, |c| {
+        sqlx::query_scalar("SELECT ticks FROM job_runner WHERE id = 1")
+            .fetch_optional(&mut *c)
+            .await?
+    });
+    Ok(r.unwrap_or(0))
 }

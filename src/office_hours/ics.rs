@@ -148,7 +148,7 @@ fn vtimezone(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>, out: &mut String) {
 pub fn calendar(
     series: &[Series],
     now: DateTime<Utc>,
-    host_names: &BTreeMap<u64, String>,
+    host_names: &BTreeMap<crate::ids::UserId, String>,
 ) -> String {
     let mut out = String::new();
     fold("BEGIN:VCALENDAR", &mut out);

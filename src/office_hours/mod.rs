@@ -4,6 +4,7 @@
 
 pub mod ics;
 
+use crate::ids::{ChannelId, GuildId, UserId};
 use crate::quiz::schedule::parse_tz;
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -26,9 +27,9 @@ pub const STARTING_NOW_GRACE_MINUTES: i64 = 10;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub id: i64,
-    pub guild: u64,
+    pub guild: GuildId,
     pub topic: String,
-    pub host: Option<u64>,
+    pub host: Option<UserId>,
     /// Local wall-clock start of the first occurrence.
     pub start_local: NaiveDateTime,
     pub tz: Tz,
@@ -36,7 +37,7 @@ pub struct Series {
     pub weekly: bool,
     /// Last local date of a weekly series (inclusive).
     pub until: Option<NaiveDate>,
-    pub channel: Option<u64>,
+    pub channel: Option<ChannelId>,
     /// The channel is a stage channel (its Discord event is a stage instance, not a voice one).
     pub channel_stage: bool,
     pub cancelled: bool,
@@ -388,7 +389,7 @@ mod tests {
     fn series(p: &Plan) -> Series {
         Series {
             id: 1,
-            guild: 1,
+            guild: GuildId(1),
             topic: "t".into(),
             host: None,
             start_local: p.start_local,
@@ -650,7 +651,7 @@ mod tests {
             ) {
                 let s = Series {
                     id: 1,
-                    guild: 1,
+                    guild: GuildId(1),
                     topic: "t".into(),
                     host: None,
                     start_local: start.naive_utc(),

@@ -97,10 +97,7 @@ impl Probe {
         }
         let db = tokio::time::timeout(
             DB_PROBE,
-            super::metrics::timed_query(
-                "health.ping",
-                sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.app.db),
-            ),
+            super::metrics::timed_query("health.ping", self.app.db.ping()),
         )
         .await;
         match db {

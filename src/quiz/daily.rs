@@ -6,6 +6,7 @@ use super::{pool, schedule as sched, scoring};
 use crate::app::App;
 use crate::content::{Course, Question};
 use crate::error::UserError;
+use crate::ids::{ChannelId, GuildId, UserId};
 use crate::store::quiz as db;
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
@@ -13,8 +14,8 @@ use chrono_tz::Tz;
 
 /// What a moderator asked for.
 pub struct ScheduleRequest<'a> {
-    pub guild: u64,
-    pub channel: u64,
+    pub guild: GuildId,
+    pub channel: ChannelId,
     pub time: &'a str,
     pub timezone: &'a str,
     pub path: Option<&'a str>,
@@ -22,7 +23,7 @@ pub struct ScheduleRequest<'a> {
     pub modules: Option<&'a str>,
     /// Minutes the question stays open; `None`: until the next daily question.
     pub window_minutes: Option<i64>,
-    pub by: u64,
+    pub by: UserId,
 }
 
 /// Longest window, in minutes (a day: the next question closes the previous one anyway).
@@ -123,10 +124,15 @@ pub async fn start_due(app: &App, now: DateTime<Utc>) -> Result<Vec<db::Quiz>> {
             .flat_map(|m| app.course.questions_of(m).map(|q| q.id.clone()))
             .collect();
         let mut tx = app.db.begin().await?;
-        let asked = db::asked_in_cycle(&mut *tx, s.channel, s.cycle).await?;
-        let Some((qid, cycle)) = pool::next_question(&pool_ids, s.seed as u64, s.cycle, &asked)
-        else {
-            db::advance_schedule(&mut *tx, s.id, next, s.cycle).await?;
+        let asked = db::asked_in_cycle(&mut tx, s.channel, s.cycle).await?;
+        let pick = pool::next_question(&pool_ids, s.seed as u64, s.cycle, &asked);
+        let cycle = pick.as_ref().map_or(s.cycle, |p| p.1);
+        // Claim the run first: with several processes, the one whose update moves the
+        // schedule on starts the quiz; the others see it already moved and leave it.
+        if !db::advance_schedule(&mut tx, s.id, now, next, cycle).await? {
+            continue;
+        }
+        let Some((qid, cycle)) = pick else {
             tx.commit().await?;
             continue;
         };
@@ -141,9 +147,9 @@ pub async fn start_due(app: &App, now: DateTime<Utc>) -> Result<Vec<db::Quiz>> {
             None => next,
         };
         // The new question ends the previous one of the channel, if still open.
-        db::shorten_open_quizzes(&mut *tx, s.channel, now).await?;
+        db::shorten_open_quizzes(&mut tx, s.channel, now).await?;
         let id = db::create_quiz(
-            &mut *tx,
+            &mut tx,
             db::NewQuiz {
                 schedule_id: s.id,
                 guild: s.guild,
@@ -158,7 +164,6 @@ pub async fn start_due(app: &App, now: DateTime<Utc>) -> Result<Vec<db::Quiz>> {
             },
         )
         .await?;
-        db::advance_schedule(&mut *tx, s.id, next, cycle).await?;
         tx.commit().await?;
         if let Some(id) = id {
             if let Some(q) = db::get_quiz(&app.db, id).await? {
@@ -186,8 +191,8 @@ pub enum AnswerOutcome {
 pub async fn answer(
     app: &App,
     quiz_id: i64,
-    guild: u64,
-    user: u64,
+    guild: GuildId,
+    user: UserId,
     a: &Answer,
 ) -> Result<AnswerOutcome> {
     let now = app.clock.now();
@@ -234,14 +239,14 @@ pub async fn close_due(app: &App, now: DateTime<Utc>) -> Result<Vec<db::Quiz>> {
     let mut closed = Vec::new();
     for quiz in db::quizzes_to_close(&app.db, now).await? {
         let mut tx = app.db.begin().await?;
-        if !db::close_quiz(&mut *tx, quiz.id).await? {
+        if !db::close_quiz(&mut tx, quiz.id).await? {
             continue;
         }
-        for (user, correct) in db::answers_of(&mut *tx, quiz.id).await? {
-            let s = db::get_streak(&mut *tx, quiz.guild, user).await?;
+        for (user, correct) in db::answers_of(&mut tx, quiz.id).await? {
+            let s = db::get_streak(&mut tx, quiz.guild, user).await?;
             let (s2, points) = scoring::apply(s, quiz.quiz_date, correct);
-            db::set_streak(&mut *tx, quiz.guild, user, &s2).await?;
-            db::set_points(&mut *tx, quiz.id, user, points).await?;
+            db::set_streak(&mut tx, quiz.guild, user, &s2).await?;
+            db::set_points(&mut tx, quiz.id, user, points).await?;
         }
         tx.commit().await?;
         closed.push(quiz);

@@ -9,6 +9,7 @@ use super::scoring;
 use crate::app::App;
 use crate::content::{Course, GradeBand, Module};
 use crate::error::UserError;
+use crate::ids::{GuildId, UserId};
 use crate::store::practice as db;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -79,8 +80,8 @@ pub fn order_for_review(
 /// [`required_questions`] (`count` is ignored).
 pub async fn start<'a>(
     app: &'a App,
-    guild: u64,
-    user: u64,
+    guild: GuildId,
+    user: UserId,
     module: &str,
     count: Option<i64>,
     kind: Kind,
@@ -130,8 +131,8 @@ pub async fn start<'a>(
 /// when the member's finished practices of the module include a passed one that long.
 pub async fn completion_counts(
     app: &App,
-    guild: u64,
-    user: u64,
+    guild: GuildId,
+    user: UserId,
     c: &db::Completion,
 ) -> Result<bool> {
     let Some(m) = app.course.module(&c.module_id) else {
@@ -182,7 +183,7 @@ pub struct Step {
 pub async fn answer(
     app: &App,
     session_id: i64,
-    user: u64,
+    user: UserId,
     position: usize,
     a: &Answer,
 ) -> Result<Step> {

@@ -2,6 +2,7 @@
 
 use super::scoring::{self, Period};
 use crate::app::App;
+use crate::ids::{GuildId, UserId};
 use crate::store::quiz::{self as db, Standing};
 use anyhow::Result;
 
@@ -16,10 +17,10 @@ pub struct Board {
 
 pub async fn leaderboard(
     app: &App,
-    guild: u64,
+    guild: GuildId,
     period: Period,
     path: Option<&str>,
-    me: u64,
+    me: UserId,
 ) -> Result<Board> {
     // A member with no points is not ranked (nor listed): a rank must be earned.
     let all: Vec<Standing> = db::standings(&app.db, guild, period.start(app.clock.now()), path)
@@ -49,7 +50,7 @@ pub struct MemberScore {
     pub paths: Vec<(String, i64, i64, i64)>,
 }
 
-pub async fn member_score(app: &App, guild: u64, user: u64) -> Result<MemberScore> {
+pub async fn member_score(app: &App, guild: GuildId, user: UserId) -> Result<MemberScore> {
     let all = db::standings(&app.db, guild, Period::All.start(app.clock.now()), None).await?;
     let me = all.iter().find(|s| s.user == user).cloned();
     // Ranked among the members with points (standings are sorted by points, best first).
@@ -115,7 +116,7 @@ fn pct(c: i64, n: i64) -> i64 {
 /// fill-in normalization; ties go to the text that sorts first.
 async fn common_wrong_answers(
     app: &App,
-    guild: u64,
+    guild: GuildId,
 ) -> Result<std::collections::HashMap<String, (String, i64)>> {
     use super::answer::{normalize_fill_in, Answer};
     let mut counts: std::collections::BTreeMap<(String, String), (String, i64)> =
@@ -141,7 +142,7 @@ async fn common_wrong_answers(
     Ok(best)
 }
 
-pub async fn question_report(app: &App, guild: u64, module: Option<&str>) -> Result<Report> {
+pub async fn question_report(app: &App, guild: GuildId, module: Option<&str>) -> Result<Report> {
     let rows = db::question_stats(&app.db, guild).await?;
     let mut wrong = common_wrong_answers(app, guild).await?;
     let mut questions: Vec<QuestionStat> = rows

@@ -1,16 +1,15 @@
 //! exams, exam_answers, capstones, certificates.
 
-use super::time::{row_ts, row_ts_opt, ts};
-use super::{from_db, to_db};
+use super::time::{locate, ts, Ts};
+use super::{on_db, Db, Exec};
+use crate::ids::{GuildId, RoleId, UserId};
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exam {
     pub id: i64,
-    pub guild: u64,
-    pub user: u64,
+    pub guild: GuildId,
+    pub user: UserId,
     pub cert_id: String,
     pub questions: Vec<String>,
     pub started_at: DateTime<Utc>,
@@ -30,120 +29,167 @@ macro_rules! exam_cols {
     };
 }
 
-fn exam(r: &SqliteRow) -> sqlx::Result<Exam> {
-    Ok(Exam {
-        id: r.get(0),
-        guild: from_db(r.get(1)),
-        user: from_db(r.get(2)),
-        cert_id: r.get(3),
-        questions: r
-            .get::<String, _>(4)
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect(),
-        started_at: row_ts(r, "exams", 5)?,
-        deadline: row_ts(r, "exams", 6)?,
-        open: r.get::<String, _>(7) == "open",
-        correct: r.get(8),
-        percent: r.get(9),
-        passed: r.get::<Option<i64>, _>(10).map(|p| p != 0),
-        graded_at: row_ts_opt(r, "exams", 11)?,
-        shuffled: r.get::<i64, _>(12) != 0,
-    })
+#[derive(sqlx::FromRow)]
+struct ExamRow {
+    id: i64,
+    guild_id: GuildId,
+    user_id: UserId,
+    cert_id: String,
+    questions: String,
+    started_at: Ts,
+    deadline: Ts,
+    status: String,
+    correct: Option<i64>,
+    percent: Option<f64>,
+    passed: Option<bool>,
+    graded_at: Option<Ts>,
+    shuffled: bool,
+}
+
+impl From<ExamRow> for Exam {
+    fn from(r: ExamRow) -> Self {
+        Exam {
+            id: r.id,
+            guild: r.guild_id,
+            user: r.user_id,
+            cert_id: r.cert_id,
+            questions: r
+                .questions
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            started_at: r.started_at.0,
+            deadline: r.deadline.0,
+            open: r.status == "open",
+            correct: r.correct,
+            percent: r.percent,
+            passed: r.passed,
+            graded_at: r.graded_at.map(|t| t.0),
+            shuffled: r.shuffled,
+        }
+    }
 }
 
 /// Start an exam; `None` when the member already has one in progress.
 pub async fn start_exam(
-    pool: &SqlitePool,
-    guild: u64,
-    user: u64,
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+    user: UserId,
     cert: &str,
     questions: &[String],
     now: DateTime<Utc>,
     deadline: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
-    let r = sqlx::query(
-        "INSERT INTO exams (guild_id, user_id, cert_id, questions, started_at, deadline, status, shuffled)
-         VALUES (?, ?, ?, ?, ?, ?, 'open', 1) ON CONFLICT DO NOTHING RETURNING id",
-    )
-    .bind(to_db(guild))
-    .bind(to_db(user))
-    .bind(cert)
-    .bind(questions.join(","))
-    .bind(ts(now))
-    .bind(ts(deadline))
-    .fetch_optional(pool)
-    .await?;
-    Ok(r.map(|r| r.get(0)))
+    on_db!(ex, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO exams (guild_id, user_id, cert_id, questions, started_at, deadline, status, shuffled)
+             VALUES ($1, $2, $3, $4, $5, $6, 'open', TRUE) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(guild)
+        .bind(user)
+        .bind(cert)
+        .bind(questions.join(","))
+        .bind(Ts::at(now))
+        .bind(Ts::at(deadline))
+        .fetch_optional(&mut *c)
+        .await
+    })
 }
 
-pub async fn get_exam(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Exam>> {
-    let r = sqlx::query(concat!("SELECT ", exam_cols!(), " FROM exams WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    r.as_ref().map(exam).transpose()
+async fn one_exam(ex: Exec<'_>, q: &'static str, binds: ExamKey<'_>) -> sqlx::Result<Option<Exam>> {
+    let r: Option<ExamRow> = on_db!(ex, |c| {
+        let mut query = sqlx::query_as(q);
+        match binds {
+            ExamKey::Id(id) => query = query.bind(id),
+            ExamKey::Member(g, u) => query = query.bind(g).bind(u),
+            ExamKey::Cert(g, u, cert) => query = query.bind(g).bind(u).bind(cert),
+        }
+        query
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(|e| locate(e, "exams", binds.id()))?
+    });
+    Ok(r.map(Exam::from))
 }
 
-pub async fn open_exam(pool: &SqlitePool, guild: u64, user: u64) -> sqlx::Result<Option<Exam>> {
-    let r = sqlx::query(concat!(
+#[derive(Clone, Copy)]
+enum ExamKey<'a> {
+    Id(i64),
+    Member(GuildId, UserId),
+    Cert(GuildId, UserId, &'a str),
+}
+
+impl ExamKey<'_> {
+    fn id(self) -> Option<i64> {
+        match self {
+            ExamKey::Id(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+pub async fn get_exam(ex: impl Into<Exec<'_>>, id: i64) -> sqlx::Result<Option<Exam>> {
+    let q = concat!("SELECT ", exam_cols!(), " FROM exams WHERE id = $1");
+    one_exam(ex.into(), q, ExamKey::Id(id)).await
+}
+
+pub async fn open_exam(
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+    user: UserId,
+) -> sqlx::Result<Option<Exam>> {
+    let q = concat!(
         "SELECT ",
         exam_cols!(),
-        " FROM exams WHERE guild_id = ? AND user_id = ? AND status = 'open'"
-    ))
-    .bind(to_db(guild))
-    .bind(to_db(user))
-    .fetch_optional(pool)
-    .await?;
-    r.as_ref().map(exam).transpose()
+        " FROM exams WHERE guild_id = $1 AND user_id = $2 AND status = 'open'"
+    );
+    one_exam(ex.into(), q, ExamKey::Member(guild, user)).await
 }
 
 /// The member's most recent exam in a guild (open or graded); `None` when they never took one.
-pub async fn latest_exam(pool: &SqlitePool, guild: u64, user: u64) -> sqlx::Result<Option<Exam>> {
-    let r = sqlx::query(concat!(
+pub async fn latest_exam(
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+    user: UserId,
+) -> sqlx::Result<Option<Exam>> {
+    let q = concat!(
         "SELECT ",
         exam_cols!(),
-        " FROM exams WHERE guild_id = ? AND user_id = ? ORDER BY started_at DESC, id DESC LIMIT 1"
-    ))
-    .bind(to_db(guild))
-    .bind(to_db(user))
-    .fetch_optional(pool)
-    .await?;
-    r.as_ref().map(exam).transpose()
+        " FROM exams WHERE guild_id = $1 AND user_id = $2 ORDER BY started_at DESC, id DESC LIMIT 1"
+    );
+    one_exam(ex.into(), q, ExamKey::Member(guild, user)).await
 }
 
-pub async fn overdue_exams(pool: &SqlitePool, now: DateTime<Utc>) -> sqlx::Result<Vec<Exam>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        exam_cols!(),
-        " FROM exams WHERE status = 'open' AND deadline <= ?"
-    ))
-    .bind(ts(now))
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(exam).collect()
+pub async fn overdue_exams(ex: impl Into<Exec<'_>>, now: DateTime<Utc>) -> sqlx::Result<Vec<Exam>> {
+    let rows: Vec<ExamRow> = on_db!(ex, |c| {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            exam_cols!(),
+            " FROM exams WHERE status = 'open' AND deadline <= $1 ORDER BY id"
+        ))
+        .bind(Ts::at(now))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(|e| locate(e, "exams", None))?
+    });
+    Ok(rows.into_iter().map(Exam::from).collect())
 }
 
 /// The member's latest graded exam for a certificate (for the retake cooldown).
 pub async fn last_graded(
-    pool: &SqlitePool,
-    guild: u64,
-    user: u64,
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+    user: UserId,
     cert: &str,
 ) -> sqlx::Result<Option<Exam>> {
-    let r = sqlx::query(concat!("SELECT ", exam_cols!(), " FROM exams WHERE guild_id = ? AND user_id = ? AND cert_id = ? AND status = 'graded' ORDER BY graded_at DESC LIMIT 1"))
-        .bind(to_db(guild))
-        .bind(to_db(user))
-        .bind(cert)
-        .fetch_optional(pool)
-        .await?;
-    r.as_ref().map(exam).transpose()
+    let q = concat!("SELECT ", exam_cols!(), " FROM exams WHERE guild_id = $1 AND user_id = $2 AND cert_id = $3 AND status = 'graded' ORDER BY graded_at DESC, id DESC LIMIT 1");
+    one_exam(ex.into(), q, ExamKey::Cert(guild, user, cert)).await
 }
 
 /// Record an answer at `position`; false when that position was already answered.
 pub async fn answer(
-    pool: &SqlitePool,
+    ex: impl Into<Exec<'_>>,
     exam: i64,
     position: usize,
     question: &str,
@@ -151,87 +197,96 @@ pub async fn answer(
     correct: bool,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "INSERT INTO exam_answers (exam_id, position, question_id, answer, correct, answered_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(exam_id, position) DO NOTHING",
-    )
-    .bind(exam)
-    .bind(position as i64)
-    .bind(question)
-    .bind(answer)
-    .bind(correct as i64)
-    .bind(ts(now))
-    .execute(pool)
-    .await?;
-    Ok(r.rows_affected() == 1)
+    on_db!(ex, |c| {
+        let r = sqlx::query(
+            "INSERT INTO exam_answers (exam_id, position, question_id, answer, correct, answered_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(exam_id, position) DO NOTHING",
+        )
+        .bind(exam)
+        .bind(position as i64)
+        .bind(question)
+        .bind(answer)
+        .bind(correct)
+        .bind(Ts::at(now))
+        .execute(&mut *c)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    })
 }
 
 /// (position, correct) of every answer given.
-pub async fn answers(pool: &SqlitePool, exam: i64) -> sqlx::Result<Vec<(usize, bool)>> {
-    let rows = sqlx::query(
-        "SELECT position, correct FROM exam_answers WHERE exam_id = ? ORDER BY position",
-    )
-    .bind(exam)
-    .fetch_all(pool)
-    .await?;
+pub async fn answers(ex: impl Into<Exec<'_>>, exam: i64) -> sqlx::Result<Vec<(usize, bool)>> {
+    let rows: Vec<(i64, bool)> = on_db!(ex, |c| {
+        sqlx::query_as(
+            "SELECT position, correct FROM exam_answers WHERE exam_id = $1 ORDER BY position",
+        )
+        .bind(exam)
+        .fetch_all(&mut *c)
+        .await?
+    });
     Ok(rows
-        .iter()
-        .map(|r| (r.get::<i64, _>(0) as usize, r.get::<i64, _>(1) != 0))
+        .into_iter()
+        .map(|(p, c)| (p.max(0) as usize, c))
         .collect())
 }
 
 /// Grade an open exam; false when it was already graded.
 pub async fn grade(
-    pool: &SqlitePool,
+    ex: impl Into<Exec<'_>>,
     exam: i64,
     correct: i64,
     percent: f64,
     passed: bool,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE exams SET status = 'graded', correct = ?, percent = ?, passed = ?, graded_at = ? WHERE id = ? AND status = 'open'")
-        .bind(correct)
-        .bind(percent)
-        .bind(passed as i64)
-        .bind(ts(now))
-        .bind(exam)
-        .execute(pool)
-        .await?;
-    Ok(r.rows_affected() == 1)
+    on_db!(ex, |c| {
+        let r = sqlx::query("UPDATE exams SET status = 'graded', correct = $1, percent = $2, passed = $3, graded_at = $4 WHERE id = $5 AND status = 'open'")
+            .bind(correct)
+            .bind(percent)
+            .bind(passed)
+            .bind(Ts::at(now))
+            .bind(exam)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    })
 }
 
 /// Best exam percent per certificate and whether any attempt passed.
 pub async fn best_exams(
-    pool: &SqlitePool,
-    guild: u64,
-    user: u64,
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+    user: UserId,
 ) -> sqlx::Result<Vec<(String, f64, bool)>> {
-    let rows = sqlx::query("SELECT cert_id, MAX(percent), MAX(passed) FROM exams WHERE guild_id = ? AND user_id = ? AND status = 'graded' GROUP BY cert_id")
-        .bind(to_db(guild))
-        .bind(to_db(user))
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<(String, Option<f64>, Option<i64>)> = on_db!(ex, |c| {
+        sqlx::query_as(
+            "SELECT cert_id, MAX(percent), CAST(MAX(CASE WHEN passed THEN 1 ELSE 0 END) AS BIGINT)
+             FROM exams WHERE guild_id = $1 AND user_id = $2 AND status = 'graded'
+             GROUP BY cert_id ORDER BY cert_id",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *c)
+        .await?
+    });
     Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                r.get(0),
-                r.get::<Option<f64>, _>(1).unwrap_or(0.0),
-                r.get::<Option<i64>, _>(2).unwrap_or(0) != 0,
-            )
-        })
+        .into_iter()
+        .map(|(cert, best, passed)| (cert, best.unwrap_or(0.0), passed.unwrap_or(0) != 0))
         .collect())
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Capstone {
     pub id: i64,
-    pub guild: u64,
-    pub user: u64,
+    #[sqlx(rename = "guild_id")]
+    pub guild: GuildId,
+    #[sqlx(rename = "user_id")]
+    pub user: UserId,
     pub cert_id: String,
     pub path_id: String,
     pub link: String,
     pub status: String,
+    #[sqlx(try_from = "Ts")]
     pub submitted_at: DateTime<Utc>,
     pub feedback: Option<String>,
 }
@@ -242,117 +297,115 @@ macro_rules! cap_cols {
     };
 }
 
-fn capstone(r: &SqliteRow) -> sqlx::Result<Capstone> {
-    Ok(Capstone {
-        id: r.get(0),
-        guild: from_db(r.get(1)),
-        user: from_db(r.get(2)),
-        cert_id: r.get(3),
-        path_id: r.get(4),
-        link: r.get(5),
-        status: r.get(6),
-        submitted_at: row_ts(r, "capstones", 7)?,
-        feedback: r.get(8),
-    })
-}
-
 /// Submit a capstone; `None` when one is already awaiting review for that certificate.
 pub async fn submit_capstone(
-    pool: &SqlitePool,
-    guild: u64,
-    user: u64,
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+    user: UserId,
     cert: &str,
     path: &str,
     link: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
-    let r = sqlx::query(
-        "INSERT INTO capstones (guild_id, user_id, cert_id, path_id, link, status, submitted_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING RETURNING id",
-    )
-    .bind(to_db(guild))
-    .bind(to_db(user))
-    .bind(cert)
-    .bind(path)
-    .bind(link)
-    .bind(ts(now))
-    .fetch_optional(pool)
-    .await?;
-    Ok(r.map(|r| r.get(0)))
+    on_db!(ex, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO capstones (guild_id, user_id, cert_id, path_id, link, status, submitted_at)
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(guild)
+        .bind(user)
+        .bind(cert)
+        .bind(path)
+        .bind(link)
+        .bind(Ts::at(now))
+        .fetch_optional(&mut *c)
+        .await
+    })
 }
 
-pub async fn pending_capstones(pool: &SqlitePool, guild: u64) -> sqlx::Result<Vec<Capstone>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        cap_cols!(),
-        " FROM capstones WHERE guild_id = ? AND status = 'pending' ORDER BY submitted_at"
-    ))
-    .bind(to_db(guild))
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(capstone).collect()
+pub async fn pending_capstones(
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+) -> sqlx::Result<Vec<Capstone>> {
+    on_db!(ex, |c| {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            cap_cols!(),
+            " FROM capstones WHERE guild_id = $1 AND status = 'pending' ORDER BY submitted_at, id"
+        ))
+        .bind(guild)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(|e| locate(e, "capstones", None))
+    })
 }
 
 pub async fn get_capstone(
-    pool: &SqlitePool,
-    guild: u64,
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
     id: i64,
 ) -> sqlx::Result<Option<Capstone>> {
-    let r = sqlx::query(concat!(
-        "SELECT ",
-        cap_cols!(),
-        " FROM capstones WHERE guild_id = ? AND id = ?"
-    ))
-    .bind(to_db(guild))
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    r.as_ref().map(capstone).transpose()
+    on_db!(ex, |c| {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            cap_cols!(),
+            " FROM capstones WHERE guild_id = $1 AND id = $2"
+        ))
+        .bind(guild)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(|e| locate(e, "capstones", Some(id)))
+    })
 }
 
 /// Approve or reject a pending capstone; false when it was not pending.
 pub async fn review_capstone(
-    pool: &SqlitePool,
+    ex: impl Into<Exec<'_>>,
     id: i64,
     approve: bool,
-    by: u64,
+    by: UserId,
     feedback: Option<&str>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE capstones SET status = ?, reviewed_by = ?, reviewed_at = ?, feedback = ? WHERE id = ? AND status = 'pending'")
-        .bind(if approve { "approved" } else { "rejected" })
-        .bind(to_db(by))
-        .bind(ts(now))
-        .bind(feedback)
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(r.rows_affected() == 1)
+    on_db!(ex, |c| {
+        let r = sqlx::query("UPDATE capstones SET status = $1, reviewed_by = $2, reviewed_at = $3, feedback = $4 WHERE id = $5 AND status = 'pending'")
+            .bind(if approve { "approved" } else { "rejected" })
+            .bind(by)
+            .bind(Ts::at(now))
+            .bind(feedback)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    })
 }
 
 /// Latest capstone status per certificate ("approved" wins over later submissions).
 pub async fn capstone_states(
-    pool: &SqlitePool,
-    guild: u64,
-    user: u64,
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+    user: UserId,
 ) -> sqlx::Result<Vec<(String, String)>> {
-    let rows = sqlx::query(
-        "SELECT cert_id, CASE WHEN SUM(status = 'approved') > 0 THEN 'approved'
-                              WHEN SUM(status = 'pending') > 0 THEN 'pending' ELSE 'rejected' END
-         FROM capstones WHERE guild_id = ? AND user_id = ? GROUP BY cert_id",
-    )
-    .bind(to_db(guild))
-    .bind(to_db(user))
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    on_db!(ex, |c| {
+        sqlx::query_as(
+            "SELECT cert_id, CASE WHEN SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) > 0 THEN 'approved'
+                                  WHEN SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) > 0 THEN 'pending'
+                                  ELSE 'rejected' END
+             FROM capstones WHERE guild_id = $1 AND user_id = $2 GROUP BY cert_id ORDER BY cert_id",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&mut *c)
+        .await
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Certificate {
     pub id: i64,
-    pub guild_id: u64,
-    pub user_id: u64,
+    pub guild_id: GuildId,
+    pub user_id: UserId,
     pub cert_id: String,
     pub grade_label: Option<String>,
     pub percent: Option<f64>,
@@ -366,137 +419,179 @@ macro_rules! cert_cols {
     };
 }
 
-fn certificate(r: &SqliteRow) -> Certificate {
-    Certificate {
-        id: r.get(0),
-        guild_id: from_db(r.get(1)),
-        user_id: from_db(r.get(2)),
-        cert_id: r.get(3),
-        grade_label: r.get(4),
-        percent: r.get(5),
-        awarded_at: r.get(6),
-        revoked: r.get::<Option<String>, _>(7).is_some(),
+#[derive(sqlx::FromRow)]
+struct CertRow {
+    id: i64,
+    guild_id: GuildId,
+    user_id: UserId,
+    cert_id: String,
+    grade_label: Option<String>,
+    percent: Option<f64>,
+    awarded_at: Ts,
+    revoked_at: Option<Ts>,
+}
+
+impl From<CertRow> for Certificate {
+    fn from(r: CertRow) -> Self {
+        Certificate {
+            id: r.id,
+            guild_id: r.guild_id,
+            user_id: r.user_id,
+            cert_id: r.cert_id,
+            grade_label: r.grade_label,
+            percent: r.percent,
+            awarded_at: ts(r.awarded_at.0),
+            revoked: r.revoked_at.is_some(),
+        }
     }
 }
 
+async fn certificates(
+    ex: Exec<'_>,
+    q: &'static str,
+    guild: Option<GuildId>,
+    user: Option<UserId>,
+    cert: Option<&str>,
+    id: Option<i64>,
+) -> sqlx::Result<Vec<Certificate>> {
+    let rows: Vec<CertRow> = on_db!(ex, |c| {
+        let mut query = sqlx::query_as(q);
+        if let Some(id) = id {
+            query = query.bind(id);
+        } else {
+            query = query.bind(guild).bind(user).bind(cert);
+        }
+        query
+            .fetch_all(&mut *c)
+            .await
+            .map_err(|e| locate(e, "certificates", id))?
+    });
+    Ok(rows.into_iter().map(Certificate::from).collect())
+}
+
 /// Award a certificate; `Some(id)` the first time only (the UNIQUE constraint makes a second
-/// award, even from two racing events, impossible).
+/// award, even from two racing events or processes, impossible).
 pub async fn award(
-    pool: &SqlitePool,
-    guild: u64,
-    user: u64,
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+    user: UserId,
     cert: &str,
     grade_label: Option<&str>,
     percent: Option<f64>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
-    let r = sqlx::query(
-        "INSERT INTO certificates (guild_id, user_id, cert_id, grade_label, percent, awarded_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(guild_id, user_id, cert_id) DO NOTHING RETURNING id",
-    )
-    .bind(to_db(guild))
-    .bind(to_db(user))
-    .bind(cert)
-    .bind(grade_label)
-    .bind(percent)
-    .bind(ts(now))
-    .fetch_optional(pool)
-    .await?;
-    Ok(r.map(|r| r.get(0)))
+    on_db!(ex, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO certificates (guild_id, user_id, cert_id, grade_label, percent, awarded_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(guild_id, user_id, cert_id) DO NOTHING RETURNING id",
+        )
+        .bind(guild)
+        .bind(user)
+        .bind(cert)
+        .bind(grade_label)
+        .bind(percent)
+        .bind(Ts::at(now))
+        .fetch_optional(&mut *c)
+        .await
+    })
 }
 
-pub async fn held(pool: &SqlitePool, guild: u64, user: u64) -> sqlx::Result<Vec<Certificate>> {
-    let rows = sqlx::query(concat!("SELECT ", cert_cols!(), " FROM certificates WHERE guild_id = ? AND user_id = ? AND revoked_at IS NULL ORDER BY awarded_at"))
-        .bind(to_db(guild))
-        .bind(to_db(user))
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.iter().map(certificate).collect())
+pub async fn held(
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+    user: UserId,
+) -> sqlx::Result<Vec<Certificate>> {
+    let q = concat!("SELECT ", cert_cols!(), " FROM certificates WHERE guild_id = $1 AND user_id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR cert_id = $3) ORDER BY awarded_at, id");
+    certificates(ex.into(), q, Some(guild), Some(user), None, None).await
 }
 
 /// Holders of a certificate (or of all), newest first.
 pub async fn holders(
-    pool: &SqlitePool,
-    guild: u64,
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
     cert: Option<&str>,
 ) -> sqlx::Result<Vec<Certificate>> {
-    let rows = sqlx::query(concat!("SELECT ", cert_cols!(), " FROM certificates WHERE guild_id = ? AND revoked_at IS NULL AND (? IS NULL OR cert_id = ?) ORDER BY awarded_at DESC, id DESC"))
-        .bind(to_db(guild))
-        .bind(cert)
-        .bind(cert)
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.iter().map(certificate).collect())
+    let q = concat!("SELECT ", cert_cols!(), " FROM certificates WHERE guild_id = $1 AND ($2 IS NULL OR user_id = $2) AND revoked_at IS NULL AND ($3 IS NULL OR cert_id = $3) ORDER BY awarded_at DESC, id DESC");
+    certificates(ex.into(), q, Some(guild), None, cert, None).await
 }
 
-pub async fn unannounced(pool: &SqlitePool) -> sqlx::Result<Vec<Certificate>> {
-    let rows = sqlx::query(concat!(
+pub async fn unannounced(ex: impl Into<Exec<'_>>) -> sqlx::Result<Vec<Certificate>> {
+    let q = concat!(
         "SELECT ",
         cert_cols!(),
-        " FROM certificates WHERE announced = 0 AND revoked_at IS NULL ORDER BY id"
-    ))
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.iter().map(certificate).collect())
+        " FROM certificates WHERE announced = FALSE AND revoked_at IS NULL
+          AND ($1 IS NULL OR guild_id = $1) AND ($2 IS NULL OR user_id = $2) AND ($3 IS NULL OR cert_id = $3)
+          ORDER BY id"
+    );
+    certificates(ex.into(), q, None, None, None, None).await
 }
 
 /// One certificate by its row id (revoked ones too).
-pub async fn certificate_by_id(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<Certificate>> {
-    let r = sqlx::query(concat!(
-        "SELECT ",
-        cert_cols!(),
-        " FROM certificates WHERE id = ?"
-    ))
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(r.as_ref().map(certificate))
+pub async fn certificate_by_id(
+    ex: impl Into<Exec<'_>>,
+    id: i64,
+) -> sqlx::Result<Option<Certificate>> {
+    let q = concat!("SELECT ", cert_cols!(), " FROM certificates WHERE id = $1");
+    Ok(certificates(ex.into(), q, None, None, None, Some(id))
+        .await?
+        .into_iter()
+        .next())
 }
 
-pub async fn mark_announced(pool: &SqlitePool, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE certificates SET announced = 1 WHERE id = ?")
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(())
+pub async fn mark_announced(ex: impl Into<Exec<'_>>, id: i64) -> sqlx::Result<()> {
+    on_db!(ex, |c| {
+        sqlx::query("UPDATE certificates SET announced = TRUE WHERE id = $1")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
 }
 
 pub async fn revoke(
-    pool: &SqlitePool,
-    guild: u64,
-    user: u64,
+    db: &Db,
+    guild: GuildId,
+    user: UserId,
     cert: &str,
     reason: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    let mut tx = pool.begin().await?;
-    let r = sqlx::query("UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE guild_id = ? AND user_id = ? AND cert_id = ? AND revoked_at IS NULL RETURNING id")
-        .bind(ts(now))
-        .bind(reason)
-        .bind(to_db(guild))
-        .bind(to_db(user))
-        .bind(cert)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some(r) = r else {
+    let mut tx = db.begin().await?;
+    let found: Option<(i64, Option<RoleId>)> = on_db!(&mut tx, |c| {
+        let id: Option<i64> = sqlx::query_scalar("UPDATE certificates SET revoked_at = $1, revoke_reason = $2 WHERE guild_id = $3 AND user_id = $4 AND cert_id = $5 AND revoked_at IS NULL RETURNING id")
+            .bind(Ts::at(now))
+            .bind(reason)
+            .bind(guild)
+            .bind(user)
+            .bind(cert)
+            .fetch_optional(&mut *c)
+            .await?;
+        match id {
+            None => None,
+            Some(id) => {
+                let role: Option<RoleId> = sqlx::query_scalar(
+                    "SELECT role_id FROM cert_roles WHERE guild_id = $1 AND certification = $2",
+                )
+                .bind(guild)
+                .bind(cert)
+                .fetch_optional(&mut *c)
+                .await?;
+                Some((id, role))
+            }
+        }
+    });
+    let Some((id, role)) = found else {
         return Ok(false);
     };
-    let id: i64 = r.get(0);
     // The certificate's role goes too: a job row (src/jobs/certification.rs), retried on
     // transient errors, committed with the revocation.
-    let role =
-        sqlx::query("SELECT role_id FROM cert_roles WHERE guild_id = ? AND certification = ?")
-            .bind(to_db(guild))
-            .bind(cert)
-            .fetch_optional(&mut *tx)
-            .await?;
     if let Some(role) = role {
         let payload = serde_json::json!({
-            "guild": guild, "user": user, "role": from_db(role.get(0)), "cert": id,
+            "guild": guild, "user": user, "role": role, "cert": id,
             "reason": "certificate revoked",
         });
         crate::jobs::rows::enqueue(
-            &mut *tx,
+            &mut tx,
             "role_remove",
             &format!("revoke:{id}"),
             &payload,
@@ -509,45 +604,73 @@ pub async fn revoke(
 }
 
 /// Guild options for certification: (exam cooldown minutes, remove the previous level's role).
-pub async fn guild_options(pool: &SqlitePool, guild: u64) -> sqlx::Result<(Option<i64>, bool)> {
-    let r = sqlx::query(
-        "SELECT exam_cooldown_minutes, remove_previous_role FROM guild_settings WHERE guild_id = ?",
-    )
-    .bind(to_db(guild))
-    .fetch_optional(pool)
-    .await?;
-    Ok(
-        r.map(|r| (r.get::<Option<i64>, _>(0), r.get::<i64, _>(1) != 0))
-            .unwrap_or((None, false)),
-    )
+pub async fn guild_options(
+    ex: impl Into<Exec<'_>>,
+    guild: GuildId,
+) -> sqlx::Result<(Option<i64>, bool)> {
+    let r: Option<(Option<i64>, bool)> = on_db!(ex, |c| {
+        sqlx::query_as(
+            "SELECT exam_cooldown_minutes, remove_previous_role FROM guild_settings WHERE guild_id = $1",
+        )
+        .bind(guild)
+        .fetch_optional(&mut *c)
+        .await?
+    });
+    Ok(r.unwrap_or((None, false)))
+}
+
+#[derive(sqlx::FromRow)]
+struct ExportRow {
+    guild_id: GuildId,
+    user_id: UserId,
+    kind: String,
+    item: String,
+    score: Option<f64>,
+    passed: Option<bool>,
+    detail: String,
+    at: Ts,
 }
 
 /// Every member's progress rows for export: (guild, user, kind, id, detail, at).
 pub async fn export_rows(
-    pool: &SqlitePool,
-    guild: Option<u64>,
-) -> sqlx::Result<Vec<(u64, u64, String, String, String, String)>> {
-    let rows = sqlx::query(
-        "SELECT guild_id, user_id, 'module', module_id, CAST(score AS TEXT), completed_at FROM module_completions WHERE (?1 IS NULL OR guild_id = ?1)
-         UNION ALL SELECT guild_id, user_id, 'exam', cert_id, printf('%.1f', percent) || CASE WHEN passed THEN ' pass' ELSE ' fail' END, graded_at FROM exams WHERE status = 'graded' AND (?1 IS NULL OR guild_id = ?1)
-         UNION ALL SELECT guild_id, user_id, 'capstone', cert_id, status, submitted_at FROM capstones WHERE (?1 IS NULL OR guild_id = ?1)
-         UNION ALL SELECT guild_id, user_id, 'certificate', cert_id, COALESCE(grade_label, ''), awarded_at FROM certificates WHERE revoked_at IS NULL AND (?1 IS NULL OR guild_id = ?1)
-         ORDER BY 1, 2, 6",
-    )
-    .bind(guild.map(to_db))
-    .fetch_all(pool)
-    .await?;
+    ex: impl Into<Exec<'_>>,
+    guild: Option<GuildId>,
+) -> sqlx::Result<Vec<(GuildId, UserId, String, String, String, String)>> {
+    let rows: Vec<ExportRow> = on_db!(ex, |c| {
+        sqlx::query_as(
+            "SELECT guild_id, user_id, 'module' AS kind, module_id AS item, CAST(score AS DOUBLE PRECISION) AS score,
+                    CAST(NULL AS BOOLEAN) AS passed, '' AS detail, completed_at AS at
+             FROM module_completions WHERE ($1 IS NULL OR guild_id = $1)
+             UNION ALL SELECT guild_id, user_id, 'exam', cert_id, percent, passed, '', graded_at
+             FROM exams WHERE status = 'graded' AND ($1 IS NULL OR guild_id = $1)
+             UNION ALL SELECT guild_id, user_id, 'capstone', cert_id, NULL, NULL, status, submitted_at
+             FROM capstones WHERE ($1 IS NULL OR guild_id = $1)
+             UNION ALL SELECT guild_id, user_id, 'certificate', cert_id, NULL, NULL, COALESCE(grade_label, ''), awarded_at
+             FROM certificates WHERE revoked_at IS NULL AND ($1 IS NULL OR guild_id = $1)
+             ORDER BY 1, 2, 8",
+        )
+        .bind(guild)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(|e| locate(e, "export", None))?
+    });
     Ok(rows
-        .iter()
+        .into_iter()
         .map(|r| {
-            (
-                from_db(r.get(0)),
-                from_db(r.get(1)),
-                r.get(2),
-                r.get(3),
-                r.get(4),
-                r.get(5),
-            )
+            let detail = match r.kind.as_str() {
+                "module" => format!("{}", r.score.unwrap_or(0.0) as i64),
+                "exam" => format!(
+                    "{:.1} {}",
+                    r.score.unwrap_or(0.0),
+                    if r.passed.unwrap_or(false) {
+                        "pass"
+                    } else {
+                        "fail"
+                    }
+                ),
+                _ => r.detail,
+            };
+            (r.guild_id, r.user_id, r.kind, r.item, detail, ts(r.at.0))
         })
         .collect())
 }

@@ -1,50 +1,53 @@
 //! bot_meta: small key/value facts about the bot shared by all its processes (the hash of the
 //! registered command set, [`COMMANDS_HASH`]).
 
-use super::time::ts;
+use super::time::Ts;
+use super::{on_db, Exec};
 use chrono::{DateTime, Utc};
-use sqlx::{Executor, Sqlite};
 
 /// The key under which the hash of the last registered slash-command set is kept.
 pub const COMMANDS_HASH: &str = "commands_hash";
 
 /// The value stored under `key`, if any.
-pub async fn get<'e, E: Executor<'e, Database = Sqlite>>(
-    ex: E,
-    key: &str,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT value FROM bot_meta WHERE key = ?")
-        .bind(key)
-        .fetch_optional(ex)
-        .await
+pub async fn get(ex: impl Into<Exec<'_>>, key: &str) -> sqlx::Result<Option<String>> {
+    on_db!(ex, |c| {
+        sqlx::query_scalar("SELECT value FROM bot_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *c)
+            .await
+    })
 }
 
 /// Store `value` under `key` (replacing what was there).
-pub async fn set<'e, E: Executor<'e, Database = Sqlite>>(
-    ex: E,
+pub async fn set(
+    ex: impl Into<Exec<'_>>,
     key: &str,
     value: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO bot_meta (key, value, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-    )
-    .bind(key)
-    .bind(value)
-    .bind(ts(now))
-    .execute(ex)
-    .await?;
-    Ok(())
+    on_db!(ex, |c| {
+        sqlx::query(
+            "INSERT INTO bot_meta (key, value, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(Ts::at(now))
+        .execute(&mut *c)
+        .await?;
+        Ok(())
+    })
 }
 
 /// Forget `key`.
-pub async fn delete<'e, E: Executor<'e, Database = Sqlite>>(ex: E, key: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM bot_meta WHERE key = ?")
-        .bind(key)
-        .execute(ex)
-        .await?;
-    Ok(())
+pub async fn delete(ex: impl Into<Exec<'_>>, key: &str) -> sqlx::Result<()> {
+    on_db!(ex, |c| {
+        sqlx::query("DELETE FROM bot_meta WHERE key = $1")
+            .bind(key)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -1,12 +1,22 @@
-//! Timestamps in SQLite: fixed-width UTC text, so that string order is time order.
+//! Timestamps and dates in the database.
 //!
-//! Reading one back is fallible: a corrupt value is an error that names the table, column and
-//! row, never a silent 1970 (which would make a quiz close or a reminder fire at once).
+//! SQLite keeps them as fixed-width UTC text (`2026-03-20T09:00:00.000Z`, so that string order is
+//! time order, the format every existing database has); PostgreSQL as `TIMESTAMPTZ` and `DATE`.
+//! [`Ts`] and [`Day`] are what store functions bind and decode on both backends. Both keep
+//! milliseconds (the SQLite text's precision), so a value reads back equal on either backend.
+//!
+//! Reading a corrupt SQLite value back is an error that names the table and column (and the row,
+//! where the query knows it, see [`locate`]), never a silent 1970 (which would make a quiz
+//! close or a reminder fire at once).
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Column, Row};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
+use sqlx::sqlite::{SqliteArgumentsBuffer, SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Decode, Encode, Postgres, Sqlite, Type};
 
+/// The SQLite text of a timestamp.
 pub fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
@@ -21,42 +31,20 @@ pub struct BadTimestamp {
     pub where_: Option<String>,
 }
 
+impl BadTimestamp {
+    fn of(s: &str) -> Self {
+        BadTimestamp {
+            value: s.chars().take(64).collect(),
+            where_: None,
+        }
+    }
+}
+
 /// Parse a timestamp written by [`ts`] (any RFC 3339 text is accepted).
 pub fn parse_ts(s: &str) -> Result<DateTime<Utc>, BadTimestamp> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| BadTimestamp {
-            value: s.chars().take(64).collect(),
-            where_: None,
-        })
-}
-
-/// Column `col` of `r` (a row of `table` whose column 0 is its id) as a timestamp. A corrupt
-/// value is a [`sqlx::Error::ColumnDecode`] naming the table, column and row.
-pub fn row_ts(r: &SqliteRow, table: &str, col: usize) -> sqlx::Result<DateTime<Utc>> {
-    let text: String = r.try_get(col)?;
-    parse_ts(&text).map_err(|e| located(r, table, col, e))
-}
-
-/// Like [`row_ts`] for a nullable column.
-pub fn row_ts_opt(r: &SqliteRow, table: &str, col: usize) -> sqlx::Result<Option<DateTime<Utc>>> {
-    let text: Option<String> = r.try_get(col)?;
-    text.map(|t| parse_ts(&t).map_err(|e| located(r, table, col, e)))
-        .transpose()
-}
-
-fn located(r: &SqliteRow, table: &str, col: usize, mut e: BadTimestamp) -> sqlx::Error {
-    let column = r.columns().get(col).map(|c| c.name().to_string());
-    let row = r
-        .try_get::<i64, _>(0)
-        .map(|id| format!(" of row {id}"))
-        .unwrap_or_default();
-    let column_name = column.unwrap_or_else(|| col.to_string());
-    e.where_ = Some(format!("{table}.{column_name}{row}"));
-    sqlx::Error::ColumnDecode {
-        index: column_name,
-        source: Box::new(e),
-    }
+        .map_err(|_| BadTimestamp::of(s))
 }
 
 pub fn date(d: NaiveDate) -> String {
@@ -67,21 +55,149 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-/// Column `col` of `r` (a row of `table` whose column 0 is its id) as a `YYYY-MM-DD` date; a
-/// corrupt value is an error naming the table, column and row.
-pub fn row_date(r: &SqliteRow, table: &str, col: usize) -> sqlx::Result<NaiveDate> {
-    let text: String = r.try_get(col)?;
-    parse_date(&text).ok_or_else(|| {
-        located(
-            r,
-            table,
-            col,
-            BadTimestamp {
-                value: text.chars().take(64).collect(),
-                where_: None,
-            },
-        )
-    })
+/// A point in time as stored: UTC text on SQLite, `TIMESTAMPTZ` on PostgreSQL, to the
+/// millisecond on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ts(pub DateTime<Utc>);
+
+impl Ts {
+    pub fn at(t: DateTime<Utc>) -> Self {
+        Ts(t.trunc_subsecs(3))
+    }
+}
+
+impl From<DateTime<Utc>> for Ts {
+    fn from(t: DateTime<Utc>) -> Self {
+        Ts::at(t)
+    }
+}
+
+impl From<Ts> for DateTime<Utc> {
+    fn from(t: Ts) -> Self {
+        t.0
+    }
+}
+
+impl Type<Sqlite> for Ts {
+    fn type_info() -> SqliteTypeInfo {
+        <String as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <String as Type<Sqlite>>::compatible(ty) || <DateTime<Utc> as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Sqlite> for Ts {
+    fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
+        <String as Encode<Sqlite>>::encode(ts(self.0), buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Ts {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <&str as Decode<Sqlite>>::decode(value)?;
+        Ok(Ts(parse_ts(text)?))
+    }
+}
+
+impl Type<Postgres> for Ts {
+    fn type_info() -> PgTypeInfo {
+        <DateTime<Utc> as Type<Postgres>>::type_info()
+    }
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <DateTime<Utc> as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Postgres> for Ts {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <DateTime<Utc> as Encode<Postgres>>::encode_by_ref(&self.0.trunc_subsecs(3), buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Ts {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Ts(<DateTime<Utc> as Decode<Postgres>>::decode(value)?))
+    }
+}
+
+/// A calendar date as stored: `YYYY-MM-DD` text on SQLite, `DATE` on PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(pub NaiveDate);
+
+impl From<NaiveDate> for Day {
+    fn from(d: NaiveDate) -> Self {
+        Day(d)
+    }
+}
+
+impl From<Day> for NaiveDate {
+    fn from(d: Day) -> Self {
+        d.0
+    }
+}
+
+impl Type<Sqlite> for Day {
+    fn type_info() -> SqliteTypeInfo {
+        <String as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <String as Type<Sqlite>>::compatible(ty) || <NaiveDate as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Sqlite> for Day {
+    fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
+        <String as Encode<Sqlite>>::encode(date(self.0), buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Day {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <&str as Decode<Sqlite>>::decode(value)?;
+        Ok(Day(parse_date(text).ok_or_else(|| BadTimestamp::of(text))?))
+    }
+}
+
+impl Type<Postgres> for Day {
+    fn type_info() -> PgTypeInfo {
+        <NaiveDate as Type<Postgres>>::type_info()
+    }
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <NaiveDate as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Postgres> for Day {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <NaiveDate as Encode<Postgres>>::encode_by_ref(&self.0, buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Day {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Day(<NaiveDate as Decode<Postgres>>::decode(value)?))
+    }
+}
+
+/// Add where a corrupt stored timestamp or date was found to a decode error:
+/// `table.column of row id`. Other errors pass through unchanged.
+pub fn locate(e: sqlx::Error, table: &str, id: Option<i64>) -> sqlx::Error {
+    match e {
+        sqlx::Error::ColumnDecode { index, source } => match source.downcast::<BadTimestamp>() {
+            Ok(mut bad) => {
+                let column = index.trim_matches('"').to_string();
+                let row = id.map(|id| format!(" of row {id}")).unwrap_or_default();
+                bad.where_ = Some(format!("{table}.{column}{row}"));
+                sqlx::Error::ColumnDecode {
+                    index: column,
+                    source: bad,
+                }
+            }
+            Err(source) => sqlx::Error::ColumnDecode { index, source },
+        },
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -99,6 +215,13 @@ mod tests {
         }
     }
 
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        at: Ts,
+        maybe: Option<Ts>,
+    }
+
     #[tokio::test]
     async fn a_corrupt_row_names_table_column_and_row() {
         let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
@@ -107,24 +230,31 @@ mod tests {
             .await
             .unwrap();
         sqlx::query(
-            "INSERT INTO t VALUES (7, 'not a time', NULL), (8, '2026-03-20T09:00:00.000Z', 'x')",
+            "INSERT INTO t VALUES (7, 'not a time', NULL), (8, '2026-03-20T09:00:00.000Z', 'x'), (9, '2026-03-20T09:00:00.250Z', NULL)",
         )
         .execute(&pool)
         .await
         .unwrap();
-        let rows = sqlx::query("SELECT id, at, maybe FROM t ORDER BY id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        let e = row_ts(&rows[0], "t", 1).unwrap_err().to_string();
+        let get = |id: i64| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_as::<_, Row>("SELECT id, at, maybe FROM t WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&pool)
+                    .await
+                    .map_err(|e| locate(e, "t", Some(id)))
+            }
+        };
+        let e = get(7).await.err().unwrap().to_string();
         assert!(
             e.contains("t.at of row 7") && e.contains("not a time"),
             "{e}"
         );
-        assert_eq!(row_ts_opt(&rows[0], "t", 2).unwrap(), None);
-        assert!(row_ts(&rows[1], "t", 1).is_ok());
-        let e = row_ts_opt(&rows[1], "t", 2).unwrap_err().to_string();
+        let e = get(8).await.err().unwrap().to_string();
         assert!(e.contains("t.maybe of row 8"), "{e}");
+        let r = get(9).await.unwrap();
+        assert_eq!((r.id, r.maybe), (9, None));
+        assert_eq!(ts(r.at.0), "2026-03-20T09:00:00.250Z");
     }
 
     proptest! {

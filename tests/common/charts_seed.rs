@@ -137,9 +137,17 @@ pub async fn progress(
             .take(n)
             .map(|q| q.id.clone())
             .collect();
-        let s = coursebot::store::practice::create_session(db, guild, user, m, "module", &qs, now)
-            .await
-            .unwrap();
+        let s = coursebot::store::practice::create_session(
+            db,
+            coursebot::ids::GuildId(guild),
+            coursebot::ids::UserId(user),
+            m,
+            "module",
+            &qs,
+            now,
+        )
+        .await
+        .unwrap();
         sqlx::query("UPDATE practice_sessions SET position = ?, correct = ?, finished_at = started_at WHERE id = ?")
             .bind(qs.len() as i64)
             .bind(qs.len() as i64)
@@ -147,9 +155,18 @@ pub async fn progress(
             .execute(db)
             .await
             .unwrap();
-        coursebot::store::practice::complete_module(db, guild, user, m, 100, "module", n, now)
-            .await
-            .unwrap();
+        coursebot::store::practice::complete_module(
+            db,
+            coursebot::ids::GuildId(guild),
+            coursebot::ids::UserId(user),
+            m,
+            100,
+            "module",
+            n,
+            now,
+        )
+        .await
+        .unwrap();
     }
     if let Some(m) = p.module_ids.get(complete) {
         let qs: Vec<String> = course
@@ -157,8 +174,16 @@ pub async fn progress(
             .take(2)
             .map(|q| q.id.clone())
             .collect();
-        coursebot::store::practice::create_session(db, guild, user, m, "practice", &qs, now)
-            .await
-            .unwrap();
+        coursebot::store::practice::create_session(
+            db,
+            coursebot::ids::GuildId(guild),
+            coursebot::ids::UserId(user),
+            m,
+            "practice",
+            &qs,
+            now,
+        )
+        .await
+        .unwrap();
     }
 }

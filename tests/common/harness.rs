@@ -83,7 +83,17 @@ impl TestBot {
         let fake = Arc::new(FakeDiscord::start().await);
         let dir = Arc::new(tempfile::tempdir().unwrap());
         let clock = ManualClock::new(o.start);
-        Self::launch(fake, dir, clock, o.content).await
+        Self::launch(fake, dir, clock, o.content, None).await
+    }
+
+    /// Like [`TestBot::start_with`] on the database at `database_url` (e.g. a PostgreSQL one
+    /// from `common::pg::database`).
+    pub async fn start_on_database(database_url: String, o: Options) -> TestBot {
+        init_env();
+        let fake = Arc::new(FakeDiscord::start().await);
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let clock = ManualClock::new(o.start);
+        Self::launch(fake, dir, clock, o.content, Some(database_url)).await
     }
 
     /// Start the bot on an existing fake Discord (set up routes first) and return as soon as
@@ -92,7 +102,17 @@ impl TestBot {
         init_env();
         let dir = Arc::new(tempfile::tempdir().unwrap());
         let clock = ManualClock::new(o.start);
-        Self::launch_inner(fake, dir, clock, o.content, ShardPlan::Auto, TOKEN, false).await
+        Self::launch_inner(
+            fake,
+            dir,
+            clock,
+            o.content,
+            ShardPlan::Auto,
+            TOKEN,
+            false,
+            None,
+        )
+        .await
     }
 
     async fn launch(
@@ -100,8 +120,19 @@ impl TestBot {
         dir: Arc<TempDir>,
         clock: ManualClock,
         content: PathBuf,
+        database_url: Option<String>,
     ) -> TestBot {
-        Self::launch_sharded(fake, dir, clock, content, ShardPlan::Auto, TOKEN).await
+        Self::launch_inner(
+            fake,
+            dir,
+            clock,
+            content,
+            ShardPlan::Auto,
+            TOKEN,
+            true,
+            database_url,
+        )
+        .await
     }
 
     /// Start a bot running `shards` on `fake` with `token`, with the database in `dir` (several
@@ -116,9 +147,24 @@ impl TestBot {
         shards: ShardPlan,
         token: &str,
     ) -> TestBot {
-        Self::launch_inner(fake, dir, clock, content, shards, token, true).await
+        Self::launch_inner(fake, dir, clock, content, shards, token, true, None).await
     }
 
+    /// [`TestBot::launch_sharded`] on the database at `database_url` (`None`: SQLite in `dir`),
+    /// e.g. one PostgreSQL database shared by several bots (`common::pg::database`).
+    pub async fn launch_sharded_on(
+        fake: Arc<FakeDiscord>,
+        dir: Arc<TempDir>,
+        clock: ManualClock,
+        content: PathBuf,
+        shards: ShardPlan,
+        token: &str,
+        database_url: Option<String>,
+    ) -> TestBot {
+        Self::launch_inner(fake, dir, clock, content, shards, token, true, database_url).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn launch_inner(
         fake: Arc<FakeDiscord>,
         dir: Arc<TempDir>,
@@ -127,6 +173,7 @@ impl TestBot {
         shards: ShardPlan,
         token: &str,
         wait_ready: bool,
+        database_url: Option<String>,
     ) -> TestBot {
         init_env();
         let config = Config {
@@ -134,7 +181,8 @@ impl TestBot {
             api_base: Some(fake.rest_url.clone()),
             guilds: vec![GUILD_ID],
             shards,
-            database_url: format!("sqlite://{}", dir.path().join("bot.db").display()),
+            database_url: database_url
+                .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bot.db").display())),
             content_dir: content,
             index_dir: dir.path().join("index"),
             // The rest (job runner timings...) from the environment, as `run` reads it.
@@ -216,7 +264,8 @@ impl TestBot {
             self.clock.clone(),
             self.config.content_dir.clone(),
         );
-        Self::launch(fake, dir, clock, content).await
+        let url = self.config.database_url.clone();
+        Self::launch(fake, dir, clock, content, Some(url)).await
     }
 
     /// Wait until the job runner has completed `n` more ticks than now (at most 20 s), so that

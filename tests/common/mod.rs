@@ -3,5 +3,6 @@ pub mod charts_seed;
 pub mod fake_discord;
 pub mod harness;
 pub mod ladder;
+pub mod pg;
 pub mod quiz_helpers;
 pub mod schema;

@@ -8,6 +8,7 @@ use crate::discord::ephemeral;
 use crate::discord::render::{self, certification as view, truncate};
 use crate::discord::{Context, Error};
 use crate::error::UserError;
+use crate::ids;
 use crate::store::certification as db;
 use poise::serenity_prelude as serenity;
 use serenity::{CreateMessage, Permissions};
@@ -25,7 +26,7 @@ pub async fn progress(
     let g = Actor::from_ctx(&ctx).guild()?;
     let user = member.as_ref().unwrap_or(ctx.author());
     let who = user.id.get();
-    let p = charts::data::progress(app, g, who, user.display_name()).await?;
+    let p = charts::data::progress(app, g.get(), who, user.display_name()).await?;
     let embed = view::progress(&app.course, who, &p.statuses, &p.completions)
         .image(format!("attachment://{}", charts::PROGRESS_FILE));
     let card = p.card;
@@ -65,7 +66,7 @@ pub async fn start(
 ) -> Result<(), Error> {
     let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
-    let e = service::start_exam(app, g, ctx.author().id.get(), &path).await?;
+    let e = service::start_exam(app, g, ids::UserId::from(ctx.author().id), &path).await?;
     let q = crate::quiz::daily::question(&app.course, &e.questions[0])?;
     let (embed, rows) = view::exam_question(&app.course, &e, q, 0);
     ctx.send(
@@ -89,7 +90,7 @@ pub async fn start(
 pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
     let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
-    let user = ctx.author().id.get();
+    let user = ids::UserId::from(ctx.author().id);
     let Some(e) = db::open_exam(&app.db, g, user).await? else {
         // No exam in progress: if the last one ended (time ran out, or finished), say so and
         // show its result rather than "no exam".
@@ -169,7 +170,8 @@ pub async fn submit(
 ) -> Result<(), Error> {
     let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
-    let (id, what) = service::submit_capstone(app, g, ctx.author().id.get(), &path, &link).await?;
+    let (id, what) =
+        service::submit_capstone(app, g, ids::UserId::from(ctx.author().id), &path, &link).await?;
     ephemeral(ctx, format!("Your {what} is submitted (#{id}). A moderator will review it; you will get a direct message.")).await
 }
 
@@ -199,8 +201,8 @@ pub async fn queue(ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-async fn tell_member(ctx: Context<'_>, user: u64, text: String) -> bool {
-    serenity::UserId::new(user)
+async fn tell_member(ctx: Context<'_>, user: ids::UserId, text: String) -> bool {
+    serenity::UserId::from(user)
         .direct_message(
             ctx.http(),
             CreateMessage::new()
@@ -222,7 +224,8 @@ pub async fn approve(
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
     let (c, awarded) =
-        service::review_capstone(app, g, id, true, ctx.author().id.get(), None).await?;
+        service::review_capstone(app, g, id, true, ids::UserId::from(ctx.author().id), None)
+            .await?;
     let dm = tell_member(
         ctx,
         c.user,
@@ -262,8 +265,15 @@ pub async fn reject(
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
-    let (c, _) =
-        service::review_capstone(app, g, id, false, ctx.author().id.get(), Some(&reason)).await?;
+    let (c, _) = service::review_capstone(
+        app,
+        g,
+        id,
+        false,
+        ids::UserId::from(ctx.author().id),
+        Some(&reason),
+    )
+    .await?;
     let dm = tell_member(ctx, c.user, format!("Your submission #{} ({}) needs more work:\n{}\nSubmit again with /capstone submit when ready.", c.id, c.cert_id, render::defuse(&reason))).await;
     ephemeral(
         ctx,
@@ -349,7 +359,16 @@ pub async fn revoke(
         .await?;
     let cert = crate::certification::cert_for_path(&app.course, &path)
         .ok_or_else(|| UserError::UnknownPath(path.clone()))?;
-    if !db::revoke(&app.db, g, member.get(), &cert.id, &reason, app.clock.now()).await? {
+    if !db::revoke(
+        &app.db,
+        g,
+        member.into(),
+        &cert.id,
+        &reason,
+        app.clock.now(),
+    )
+    .await?
+    {
         return Err(UserError::Invalid(format!(
             "<@{}> does not hold the {}.",
             member.get(),

@@ -6,6 +6,7 @@ use crate::discord::ephemeral;
 use crate::discord::render::{self, office_hours as view};
 use crate::discord::{Context, Error};
 use crate::error::UserError;
+use crate::ids;
 use crate::jobs::office_hours::{cancel_event, sync_event};
 use crate::office_hours::{plan, Series};
 use crate::store::office_hours as db;
@@ -38,14 +39,14 @@ pub async fn officehours(_ctx: Context<'_>) -> Result<(), Error> {
 /// Post a note about a session in the announcement channel; returns the message id.
 async fn announce(
     ctx: Context<'_>,
-    channel: Option<u64>,
+    channel: Option<ids::ChannelId>,
     msg: CreateMessage,
-) -> Option<(u64, u64)> {
+) -> Option<(ids::ChannelId, ids::MessageId)> {
     let channel = channel?;
-    match ChannelId::new(channel).send_message(ctx.http(), msg).await {
-        Ok(m) => Some((channel, m.id.get())),
+    match ChannelId::from(channel).send_message(ctx.http(), msg).await {
+        Ok(m) => Some((channel, m.id.into())),
         Err(e) => {
-            tracing::warn!(channel, error = %e, "office hours announcement failed");
+            tracing::warn!(channel = %channel, error = %e, "office hours announcement failed");
             None
         }
     }
@@ -91,18 +92,18 @@ pub async fn schedule(
         db::New {
             guild: g,
             topic: &topic,
-            host: host.map(|h| h.get()),
+            host: host.map(ids::UserId::from),
             start_local: p.start_local,
             timezone: p.tz.name(),
             duration_minutes: p.duration_minutes,
             weekly,
             until: p.until,
-            channel: channel.as_ref().map(|c| c.id.get()),
+            channel: channel.as_ref().map(|c| c.id.into()),
             channel_stage: channel
                 .as_ref()
                 .map(|c| c.kind == serenity::ChannelType::Stage)
                 .unwrap_or(false),
-            created_by: ctx.author().id.get(),
+            created_by: ids::UserId::from(ctx.author().id),
             now,
         },
     )
@@ -260,10 +261,10 @@ pub async fn edit(
         s.topic = t;
     }
     if let Some(h) = host {
-        s.host = Some(h.get());
+        s.host = Some(h.into());
     }
     if let Some(c) = channel {
-        s.channel = Some(c.id.get());
+        s.channel = Some(c.id.into());
         s.channel_stage = c.kind == serenity::ChannelType::Stage;
     }
     db::update(&app.db, &s).await?;

@@ -6,6 +6,7 @@ use crate::discord::ephemeral;
 use crate::discord::render::{self, quiz as view, truncate};
 use crate::discord::{Context, Error};
 use crate::error::UserError;
+use crate::ids;
 use crate::quiz::present::Presentation;
 use crate::quiz::{daily, practice, schedule as sched, scoring};
 use crate::store::quiz as db;
@@ -105,13 +106,13 @@ pub async fn schedule(
         app,
         daily::ScheduleRequest {
             guild: g,
-            channel: channel.get(),
+            channel: channel.into(),
             time: &time,
             timezone: &timezone,
             path: path.as_deref(),
             modules: modules.as_deref(),
             window_minutes: window,
-            by: ctx.author().id.get(),
+            by: ids::UserId::from(ctx.author().id),
         },
     )
     .await?;
@@ -142,7 +143,7 @@ pub async fn unschedule(
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
-    if db::delete_schedule(&app.db, g, channel.get()).await? {
+    if db::delete_schedule(&app.db, g, channel.into()).await? {
         ephemeral(
             ctx,
             format!("No more daily questions in <#{}>.", channel.get()),
@@ -279,7 +280,15 @@ async fn start_practice(
 ) -> Result<(), Error> {
     let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
-    let (s, m) = practice::start(app, g, ctx.author().id.get(), &module, count, kind).await?;
+    let (s, m) = practice::start(
+        app,
+        g,
+        ids::UserId::from(ctx.author().id),
+        &module,
+        count,
+        kind,
+    )
+    .await?;
     let q = daily::question(&app.course, &s.questions[0])?;
     let (embed, rows) = view::practice_question(
         &app.course,
@@ -350,7 +359,7 @@ pub async fn leaderboard(
         ),
         None => None,
     };
-    let me = ctx.author().id.get();
+    let me = ids::UserId::from(ctx.author().id);
     let board = crate::quiz::stats::leaderboard(app, g, period, path_id.as_deref(), me).await?;
     let mut desc = String::new();
     if board.top.is_empty() {
@@ -371,9 +380,10 @@ pub async fn leaderboard(
         None => desc.push_str("\nYou have no points in this period yet."),
     }
     let title = charts::data::leaderboard_title(period, path_id.as_deref());
-    let names = display_names(ctx, g, &board).await;
+    let names = display_names(ctx, g.get(), &board).await;
     let chart =
-        charts::data::leaderboard_chart(app, g, period, path_id.as_deref(), &board, &names).await?;
+        charts::data::leaderboard_chart(app, g.get(), period, path_id.as_deref(), &board, &names)
+            .await?;
     let png = charts::data::render_blocking(move || charts::leaderboard_png(&chart)).await?;
     ctx.send(
         poise::CreateReply::default()
@@ -406,12 +416,12 @@ async fn display_names(
     let me = ctx.author();
     let mut set = tokio::task::JoinSet::new();
     for s in &board.top {
-        if s.user == me.id.get() {
-            names.insert(s.user, me.display_name().to_string());
+        if s.user.get() == me.id.get() {
+            names.insert(s.user.get(), me.display_name().to_string());
             continue;
         }
         let http = ctx.serenity_context().http.clone();
-        let user = s.user;
+        let user = s.user.get();
         set.spawn(async move {
             let m = http
                 .get_member(serenity::GuildId::new(guild), serenity::UserId::new(user))
@@ -438,7 +448,7 @@ pub async fn score(
 ) -> Result<(), Error> {
     let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
-    let who = member.map(|m| m.get()).unwrap_or(ctx.author().id.get());
+    let who = ids::UserId::from(member.unwrap_or(ctx.author().id));
     let c = crate::quiz::stats::member_score(app, g, who).await?;
     let mut desc = format!(
         "<@{who}>\n**{}** points · rank **{}** · accuracy **{}%** ({}/{})\nStreak: **{}** now, best **{}**",

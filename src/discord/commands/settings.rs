@@ -73,7 +73,7 @@ pub async fn announcements(
 ) -> Result<(), Error> {
     let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
     let app = &ctx.data().app();
-    db::set_announce_channel(&app.db, g, Some(channel.get()), app.clock.now()).await?;
+    db::set_announce_channel(&app.db, g, Some(channel.into()), app.clock.now()).await?;
     reply(
         ctx,
         format!("Announcements will go to <#{}>.", channel.get()),
@@ -89,7 +89,7 @@ pub async fn moderator_role(
 ) -> Result<(), Error> {
     let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
     let app = &ctx.data().app();
-    db::set_moderator_role(&app.db, g, Some(role.get()), app.clock.now()).await?;
+    db::set_moderator_role(&app.db, g, Some(role.into()), app.clock.now()).await?;
     reply(ctx, format!("Moderator role set to <@&{}>.", role.get())).await
 }
 
@@ -136,22 +136,22 @@ pub async fn cert_role(
         })
         .ok_or_else(|| UserError::UnknownCertification(certification.clone()))?;
     // What the role itself carries is refused for everyone, the owner too (no request needed).
-    if let Some(why) = checks::cert_role_refusal(&role, g, None, true) {
+    if let Some(why) = checks::cert_role_refusal(&role, g.get(), None, true) {
         return Err(UserError::Invalid(why).into());
     }
-    let guild = serenity::GuildId::new(g);
+    let guild = serenity::GuildId::from(g);
     let owner = guild.to_partial_guild(ctx.http()).await?.owner_id == ctx.author().id;
     if !owner {
         let roles = guild.roles(ctx.http()).await?;
         let current = roles.get(&role.id).unwrap_or(&role);
         let mine = actor.member.map(|m| m.roles.as_slice()).unwrap_or(&[]);
         if let Some(why) =
-            checks::cert_role_refusal(current, g, checks::highest_role(&roles, mine), false)
+            checks::cert_role_refusal(current, g.get(), checks::highest_role(&roles, mine), false)
         {
             return Err(UserError::Invalid(why).into());
         }
     }
-    db::set_cert_role(&app.db, g, &cert.id, role.id.get()).await?;
+    db::set_cert_role(&app.db, g, &cert.id, role.id.into()).await?;
     reply(
         ctx,
         format!(
