@@ -197,11 +197,11 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref())?;
+    crate::telemetry::init(config.log_format);
     match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Healthcheck { ready, addr } => healthcheck(&config, ready, addr),
         Command::Run(args) => {
             args.apply(&mut config)?;
-            crate::telemetry::init(config.log_format);
             let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
             rt.block_on(crate::bot::run(config))?;
             Ok(ExitCode::SUCCESS)

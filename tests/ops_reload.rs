@@ -160,10 +160,14 @@ async fn valid_content_is_swapped_in_and_broken_content_is_refused() {
         .to_lowercase()
         .contains("chord"));
 
-    // Fixed again, reloaded by SIGHUP (what `systemctl reload` sends).
+    // Fixed again, with one more section, reloaded by SIGHUP (what `systemctl reload` sends).
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini/questions");
     std::fs::copy(src.join("m02.toml"), &bank).unwrap();
     std::fs::copy(src.join("m01.toml"), &bank1).unwrap();
+    text.push_str(
+        "\n## Yak shaving with workers\n\nYak shaving is another feature only this test knows.\n",
+    );
+    std::fs::write(&lesson, &text).unwrap();
     let broken_hash = bot.app.content().hash;
     let status = std::process::Command::new("kill")
         .args(["-HUP", &std::process::id().to_string()])
@@ -178,6 +182,7 @@ async fn valid_content_is_swapped_in_and_broken_content_is_refused() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert!(text_of(&explain(fake, "yak shaving").await).contains("Yak shaving"));
     assert!(text_of(&explain(fake, "zebra routing").await).contains("Zebra routing"));
     bot.assert_schema_ok();
     bot.stop().await.unwrap();

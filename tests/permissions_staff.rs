@@ -61,7 +61,7 @@ async fn staff_groups_carry_default_member_permissions_and_member_commands_do_no
             .unwrap_or_else(|| panic!("/{n} registered"))
             .clone()
     };
-    let staff: [(&str, u64, &[&str]); 5] = [
+    let staff: [(&str, u64, &[&str]); 6] = [
         (
             "quiz-admin",
             MANAGE_GUILD,
@@ -78,6 +78,7 @@ async fn staff_groups_carry_default_member_permissions_and_member_commands_do_no
             &["queue", "approve", "reject"],
         ),
         ("certs-admin", MANAGE_GUILD, &["revoke"]),
+        ("admin", MANAGE_GUILD, &["reload"]),
         (
             "settings",
             MANAGE_GUILD,
@@ -123,7 +124,7 @@ async fn staff_groups_carry_default_member_permissions_and_member_commands_do_no
             assert_eq!(option_names(&c), want, "/{name} has no staff subcommand");
         }
     }
-    assert_eq!(cmds.len(), 14, "every command is accounted for");
+    assert_eq!(cmds.len(), 15, "every command is accounted for");
     bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }

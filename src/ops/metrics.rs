@@ -73,6 +73,8 @@ const BUCKETS: &[f64] = &[
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 /// The content hash currently exported (its gauge is set to 0 when replaced).
 static CONTENT: Mutex<Option<String>> = Mutex::new(None);
+/// The last index build time (s), kept for a recorder installed after the build.
+static INDEX_BUILD_SECS: Mutex<Option<f64>> = Mutex::new(None);
 
 /// Install the Prometheus recorder (once per process; later calls return the same handle).
 /// `None` when another recorder was installed first.
@@ -92,9 +94,12 @@ pub fn install() -> Option<&'static PrometheusHandle> {
     describe();
     metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION"), "commit" => crate::cli::GIT_COMMIT)
         .set(1.0);
-    // The content loaded before the recorder existed.
+    // What happened before the recorder existed: the content loaded, the index built.
     if let Some(h) = CONTENT.lock().unwrap_or_else(|e| e.into_inner()).clone() {
         metrics::gauge!(CONTENT_INFO, "hash" => h).set(1.0);
+    }
+    if let Some(s) = *INDEX_BUILD_SECS.lock().unwrap_or_else(|e| e.into_inner()) {
+        metrics::gauge!(INDEX_BUILD).set(s);
     }
     HANDLE.get()
 }
@@ -252,5 +257,6 @@ pub fn reload(outcome: &'static str) {
 
 /// The search index was built in `took`.
 pub fn index_built(took: Duration) {
+    *INDEX_BUILD_SECS.lock().unwrap_or_else(|e| e.into_inner()) = Some(took.as_secs_f64());
     metrics::gauge!(INDEX_BUILD).set(took.as_secs_f64());
 }
