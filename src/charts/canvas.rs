@@ -252,8 +252,16 @@ impl Canvas {
         let mut palette: Vec<[u8; 3]> = Vec::new();
         let mut index: std::collections::HashMap<[u8; 3], u8> = Default::default();
         let mut indexed = Vec::with_capacity((w * h) as usize);
+        // Pixels come in long runs of one colour: look the map up only when the colour changes.
+        let mut last: Option<([u8; 3], u8)> = None;
         for p in self.pix.pixels() {
             let c = [p.red(), p.green(), p.blue()];
+            if let Some((lc, li)) = last {
+                if lc == c {
+                    indexed.push(li);
+                    continue;
+                }
+            }
             let i = match index.get(&c) {
                 Some(i) => *i,
                 None if palette.len() < 256 => {
@@ -264,6 +272,7 @@ impl Canvas {
                 }
                 None => return self.png_rgb(),
             };
+            last = Some((c, i));
             indexed.push(i);
         }
         let mut out = Vec::new();
@@ -272,7 +281,7 @@ impl Canvas {
             enc.set_color(png::ColorType::Indexed);
             enc.set_depth(png::BitDepth::Eight);
             enc.set_palette(palette.concat());
-            enc.set_compression(png::Compression::Balanced);
+            enc.set_compression(png::Compression::Fast);
             let mut wr = enc.write_header().expect("PNG header to memory");
             wr.write_image_data(&indexed).expect("PNG data to memory");
         }
@@ -290,7 +299,7 @@ impl Canvas {
             let mut enc = png::Encoder::new(&mut out, w, h);
             enc.set_color(png::ColorType::Rgb);
             enc.set_depth(png::BitDepth::Eight);
-            enc.set_compression(png::Compression::Balanced);
+            enc.set_compression(png::Compression::Fast);
             let mut wr = enc.write_header().expect("PNG header to memory");
             wr.write_image_data(&rgb).expect("PNG data to memory");
         }
