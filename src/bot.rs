@@ -2,8 +2,9 @@
 //! until SIGINT/SIGTERM.
 
 use crate::app::App;
+use crate::clock::Clock;
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::Config;
+use crate::config::{Config, ShardPlan};
 use anyhow::{bail, Context, Result};
 use poise::serenity_prelude as serenity;
 use std::future::Future;
@@ -85,18 +86,9 @@ fn decode_base64url(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// How long to keep trying to reach Discord before giving up (s); `COURSEBOT_CONNECT_TIMEOUT_SECS`.
-pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 300;
-
-fn connect_timeout() -> std::time::Duration {
-    std::time::Duration::from_secs(
-        std::env::var("COURSEBOT_CONNECT_TIMEOUT_SECS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_CONNECT_TIMEOUT_SECS)
-            .max(1),
-    )
-}
+/// How long to keep trying to reach Discord before giving up (s); `COURSEBOT_CONNECT_TIMEOUT_SECS`
+/// (`connect_timeout_secs`).
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = crate::config::DEFAULT_CONNECT_TIMEOUT_SECS;
 
 /// `coursebot run`.
 pub async fn run(config: Config) -> Result<()> {
@@ -114,14 +106,18 @@ pub async fn run(config: Config) -> Result<()> {
 /// Check that Discord answers and accepts the token (`GET /gateway/bot` needs a valid one),
 /// retrying network errors and 5xx with exponential back-off for at most `limit`. A 401 is
 /// final: "token rejected".
-async fn preflight(http: &serenity::Http, base: &str, limit: std::time::Duration) -> Result<()> {
+async fn preflight(
+    http: &serenity::Http,
+    base: &str,
+    limit: std::time::Duration,
+) -> Result<serenity::BotGateway> {
     let started = tokio::time::Instant::now();
     let mut delay = std::time::Duration::from_secs(1);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
         let err = match http.get_bot_gateway().await {
-            Ok(_) => return Ok(()),
+            Ok(g) => return Ok(g),
             Err(e) => e,
         };
         if let serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) = &err {
@@ -145,8 +141,9 @@ async fn preflight(http: &serenity::Http, base: &str, limit: std::time::Duration
     }
 }
 
-/// Serve until `shutdown` completes, then close the shards and the database.
-pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>) -> Result<()> {
+/// The HTTP client for `config`: through `api_base` when set (serenity's rate limiter off,
+/// since it ignores the proxy).
+fn http_client(config: &Config) -> serenity::Http {
     let mut http = serenity::HttpBuilder::new(config.token.expose());
     if let Some(base) = &config.api_base {
         // The proxy is ignored while serenity's rate limiter is on (it builds its own requests).
@@ -154,14 +151,131 @@ pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>
             .proxy(base.trim_end_matches('/'))
             .ratelimiter_disabled(true);
     }
-    let http = http.build();
+    http.build()
+}
+
+/// `coursebot register-commands`: register the command set now (whatever is stored) and
+/// remember its hash. Returns what to print.
+pub async fn register_commands(config: &Config) -> Result<String> {
+    if config.token.is_empty() {
+        bail!(NO_TOKEN_HELP);
+    }
+    if let Some(p) = token_shape_problem(config.token.expose()) {
+        bail!(p);
+    }
+    let db = crate::store::connect(&config.database_url).await?;
+    let http = http_client(config);
+    crate::discord::registration::ensure_application_id(&http).await?;
+    let now = SystemClock.now();
+    crate::discord::registration::register(&db, &http, &config.guilds, now).await?;
+    db.close().await;
+    Ok(if config.guilds.is_empty() {
+        "slash commands registered globally".to_string()
+    } else {
+        format!(
+            "slash commands registered in {} guild(s)",
+            config.guilds.len()
+        )
+    })
+}
+
+/// serenity's `start_shard_range` takes a `Range` whose end is *inclusive* (`0..1` starts
+/// shards 0 and 1): the argument for shards `first..=last`.
+pub fn serenity_shard_range(first: u32, last: u32) -> std::ops::Range<u32> {
+    first..last
+}
+
+/// Only shard 0 receives what is not tied to a guild (direct messages); a process that does
+/// not run shard 0 drops such events should one reach it, so DMs are handled exactly once.
+struct ShardScope<F> {
+    inner: F,
+}
+
+/// Whether `event` is something Discord sends to shard 0 alone (no guild).
+fn is_shard_zero_only(event: &serenity::FullEvent) -> bool {
+    match event {
+        serenity::FullEvent::InteractionCreate { interaction } => interaction.guild_id().is_none(),
+        serenity::FullEvent::Message { new_message } => new_message.guild_id.is_none(),
+        _ => false,
+    }
+}
+
+#[serenity::async_trait]
+impl<F: serenity::Framework> serenity::Framework for ShardScope<F> {
+    async fn init(&mut self, client: &serenity::Client) {
+        self.inner.init(client).await;
+    }
+    async fn dispatch(&self, ctx: serenity::Context, event: serenity::FullEvent) {
+        if ctx.shard_id.0 != 0 && is_shard_zero_only(&event) {
+            tracing::debug!(
+                shard = ctx.shard_id.0,
+                "ignoring a direct-message event: shard 0 handles those"
+            );
+            return;
+        }
+        self.inner.dispatch(ctx, event).await;
+    }
+}
+
+/// Serve until `shutdown` completes, then close the shards and the database.
+pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>) -> Result<()> {
+    serve_notify(config, app, shutdown, None).await
+}
+
+/// [`serve`], telling `ready_signal` once the first shard is ready and the commands are registered
+/// (when they had to be) and the job runner runs.
+pub async fn serve_notify(
+    config: &Config,
+    app: App,
+    shutdown: impl Future<Output = ()>,
+    ready_signal: Option<tokio::sync::oneshot::Sender<()>>,
+) -> Result<()> {
+    let http = http_client(config);
     let base = config
         .api_base
         .clone()
         .unwrap_or_else(|| "https://discord.com".into());
-    let limit = connect_timeout();
+    let limit = std::time::Duration::from_secs(config.connect_timeout_secs.max(1));
+    // Operations: /metrics, /healthz, /readyz (before connecting: /readyz says "waiting for
+    // READY" meanwhile) and reload on SIGHUP.
+    // How many shards this process runs is known after the preflight (set below).
+    let probe = crate::ops::health::Probe::new(app.clone(), 1);
+    let mut ops_tasks = Vec::new();
+    if let Some(addr) = config.metrics_addr {
+        ops_tasks.push(crate::ops::health::start(addr, probe.clone()).await?);
+    }
+    ops_tasks.extend(crate::ops::reload::on_sighup(app.clone()));
+    let stop_ops = || ops_tasks.iter().for_each(|t| t.abort());
     tracing::info!(api = %base, "connecting to Discord");
-    preflight(&http, &base, limit).await?;
+    let gateway = match preflight(&http, &base, limit).await {
+        Ok(g) => g,
+        Err(e) => {
+            stop_ops();
+            return Err(e);
+        }
+    };
+    let (first, last, total) = match config.shards {
+        ShardPlan::Auto => (0, gateway.shards.max(1) - 1, gateway.shards.max(1)),
+        ShardPlan::Range { first, last, total } => (first, last, total),
+    };
+    let starts = u64::from(last - first + 1);
+    probe.set_expected_shards(last - first + 1);
+    let limits = &gateway.session_start_limit;
+    tracing::info!(
+        shards = %format!("{first}-{last}"),
+        shard_total = total,
+        chosen_by = if config.shards == ShardPlan::Auto { "Discord (GET /gateway/bot)" } else { "configuration" },
+        handles_direct_messages = first == 0,
+        "gateway shards of this process"
+    );
+    if limits.remaining < starts {
+        tracing::warn!(
+            remaining = limits.remaining,
+            needed = starts,
+            reset_after_ms = limits.reset_after,
+            "Discord's session start limit is nearly used up: some shards will wait for it to reset"
+        );
+    }
     let db = app.db.clone();
     let jobs_app = app.clone();
     let jobs: Arc<std::sync::Mutex<Option<tokio::task::AbortHandle>>> = Arc::default();
@@ -175,13 +289,23 @@ pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>
             let handle = crate::jobs::start(jobs_app, http);
             *jobs_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
             ready_tx.notify_one();
+            if let Some(r) = ready_signal {
+                let _ = r.send(());
+            }
         }),
     );
-    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
-        .framework(framework)
+    let mut client = match serenity::ClientBuilder::new_with_http(http, intents())
+        .framework(ShardScope { inner: framework })
         .await
-        .context("building the Discord client")?;
+    {
+        Ok(c) => c,
+        Err(e) => {
+            stop_ops();
+            return Err(anyhow::Error::new(e).context("building the Discord client"));
+        }
+    };
     let shards = client.shard_manager.clone();
+    probe.set_shards(shards.clone());
     // serenity retries a gateway that cannot be reached every few seconds, forever: give up
     // with a clear error when the first READY does not come within the bound.
     let watchdog = async {
@@ -195,7 +319,7 @@ pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>
         std::future::pending::<Result<()>>().await
     };
     let outcome = tokio::select! {
-        r = client.start() => match r {
+        r = client.start_shard_range(serenity_shard_range(first, last), total) => match r {
             Err(serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)) => Err(anyhow::anyhow!(
                 "token rejected by the Discord gateway (4004 Authentication failed): copy a new token from https://discord.com/developers/applications -> your application -> Bot -> Reset Token"
             )),
@@ -211,6 +335,7 @@ pub async fn serve(config: &Config, app: App, shutdown: impl Future<Output = ()>
         }
     };
     shards.shutdown_all().await;
+    stop_ops();
     if let Some(j) = jobs.lock().unwrap_or_else(|e| e.into_inner()).take() {
         j.abort();
     }
@@ -270,6 +395,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_serenity_range_end_is_the_last_shard() {
+        // serenity starts `end - start + 1` shards from `start`.
+        let r = serenity_shard_range(0, 3);
+        assert_eq!(r.end - r.start + 1, 4);
+        assert_eq!((r.start, r.end), (0, 3));
+        let one = serenity_shard_range(5, 5);
+        assert_eq!(one.end - one.start + 1, 1);
     }
 
     #[test]

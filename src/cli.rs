@@ -9,10 +9,15 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `coursebot --version`: the crate version and, when built from git, the commit (build.rs).
+pub const VERSION: &str = env!("COURSEBOT_VERSION");
+/// The git commit the binary was built from, or `unknown`.
+pub const GIT_COMMIT: &str = env!("COURSEBOT_GIT_COMMIT");
+
 #[derive(Parser, Debug)]
 #[command(
     name = "coursebot",
-    version,
+    version = VERSION,
     about = "The Celery course's Discord teaching assistant"
 )]
 pub struct Cli {
@@ -25,8 +30,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Connect to Discord and serve (the default).
-    Run,
+    /// Connect to Discord and serve (the default). SIGHUP reloads the course content.
+    #[command(after_help = crate::config::env_help())]
+    Run(RunArgs),
+    /// Register the slash commands with Discord (globally, or in the guilds of
+    /// `[discord] guilds`) and remember which set was registered, so that `run` (any number of
+    /// processes) registers again only when the set changes.
+    RegisterCommands,
     /// Validate every content file; print problems as `path:line: message`; exit 1 if any.
     /// Besides the format, it applies the author checks (labs, section lengths, explanations
     /// that give a reason, right choices that are not the longest, no duplicate prompts).
@@ -70,13 +80,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Ask the running bot's /healthz (or /readyz) on COURSEBOT_METRICS_ADDR; exit 0 when it
+    /// answers 200 (the container's HEALTHCHECK).
+    Healthcheck {
+        /// Ask /readyz (gateway, database, index) instead of /healthz (the process answers).
+        #[arg(long)]
+        ready: bool,
+        /// Address to ask (default: COURSEBOT_METRICS_ADDR / metrics_addr).
+        #[arg(long)]
+        addr: Option<std::net::SocketAddr>,
+    },
     /// Copy the database (DATABASE_URL) to a new file while the bot may be running, and check
     /// the copy. SQLite only (`VACUUM INTO`); back up PostgreSQL with `pg_dump`.
     Backup {
         /// The new file (refused if it exists).
         path: PathBuf,
     },
-    /// Export data from the database (DATABASE_URL) to standard output.
+    /// Export data from the database (DATABASE_URL, opened read-only) to standard output.
     Export {
         #[command(subcommand)]
         what: ExportWhat,
@@ -112,6 +132,37 @@ pub struct ChartArgs {
     pub out: PathBuf,
 }
 
+/// `coursebot run`'s flags; they win over coursebot.toml and the environment.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct RunArgs {
+    /// The gateway shards this process runs, an inclusive range such as `0-3` (or one shard,
+    /// `4`); needs --shard-total. Without it: the number Discord recommends, all here.
+    #[arg(long, value_name = "FIRST-LAST")]
+    pub shards: Option<String>,
+    /// The number of shards over all processes of the bot.
+    #[arg(long, value_name = "N")]
+    pub shard_total: Option<u32>,
+}
+
+impl RunArgs {
+    /// Apply the flags to `config`: both flags, or `--shards` with the configured total.
+    pub fn apply(&self, config: &mut Config) -> Result<()> {
+        if self.shards.is_none() && self.shard_total.is_none() {
+            return Ok(());
+        }
+        let configured_total = match config.shards {
+            crate::config::ShardPlan::Range { total, .. } => Some(total),
+            crate::config::ShardPlan::Auto => None,
+        };
+        config.shards = crate::config::ShardPlan::from_parts(
+            self.shards.as_deref(),
+            self.shard_total.or(configured_total),
+            "--shards",
+        )?;
+        Ok(())
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ExportWhat {
     /// Every member's daily-quiz scores and answers.
@@ -135,7 +186,6 @@ pub enum ExportWhat {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -146,11 +196,20 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let config = Config::load(cli.config.as_deref())?;
-    match cli.command.unwrap_or(Command::Run) {
-        Command::Run => {
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
+        Command::Healthcheck { ready, addr } => healthcheck(&config, ready, addr),
+        Command::Run(args) => {
+            args.apply(&mut config)?;
+            crate::telemetry::init(config.log_format);
             let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
             rt.block_on(crate::bot::run(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::RegisterCommands => {
+            let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+            let n = rt.block_on(crate::bot::register_commands(&config))?;
+            println!("{n}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Check {
@@ -374,6 +433,31 @@ fn chart(config: &Config, a: ChartArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `coursebot healthcheck`.
+fn healthcheck(
+    config: &Config,
+    ready: bool,
+    addr: Option<std::net::SocketAddr>,
+) -> Result<ExitCode> {
+    let addr = addr.or(config.metrics_addr).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no address to ask: set COURSEBOT_METRICS_ADDR (metrics_addr) or pass --addr"
+        )
+    })?;
+    let path = if ready { "/readyz" } else { "/healthz" };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let (status, body) = rt.block_on(crate::ops::health::get(addr, path))?;
+    println!("{status} {}", body.trim());
+    Ok(if status == 200 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 /// Parse `--limit`: a whole number from 1 to [`search::MAX_LIMIT`].
 fn parse_limit(s: &str) -> Result<usize, String> {
     let n: usize = s.trim().parse().map_err(|_| {
@@ -467,6 +551,39 @@ mod tests {
         assert_eq!((a.limit, a.query.as_str()), (2, "worker --concurrency"));
         let a = ExplainArgs::parse(false, 3, &words("chords -- --json")).unwrap();
         assert_eq!((a.json, a.query.as_str()), (false, "chords --json"));
+    }
+
+    #[test]
+    fn run_shard_flags() {
+        let cli =
+            Cli::try_parse_from(["coursebot", "run", "--shards", "0-3", "--shard-total", "8"])
+                .unwrap();
+        let Some(Command::Run(args)) = cli.command else {
+            panic!("run expected")
+        };
+        let mut config = Config::load_with(None, &|_| None).unwrap();
+        args.apply(&mut config).unwrap();
+        assert_eq!(
+            config.shards,
+            crate::config::ShardPlan::Range {
+                first: 0,
+                last: 3,
+                total: 8
+            }
+        );
+        let bad = RunArgs {
+            shards: Some("2-9".into()),
+            shard_total: Some(8),
+        };
+        let e = bad.apply(&mut config).unwrap_err().to_string();
+        assert!(e.contains("--shards `2-9`") && e.contains("outside"), "{e}");
+        // --shards alone takes the configured total.
+        let only = RunArgs {
+            shards: Some("4-7".into()),
+            shard_total: None,
+        };
+        only.apply(&mut config).unwrap();
+        assert_eq!(config.shards.to_string(), "4-7 of 8");
     }
 
     #[test]

@@ -27,10 +27,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How often the runner looks for due work (ms); `COURSEBOT_TICK_MS` overrides it.
-pub const DEFAULT_TICK_MS: u64 = 1000;
-/// Longest time one job may take (ms); `COURSEBOT_JOB_TIMEOUT_MS` overrides it.
-pub const DEFAULT_JOB_TIMEOUT_MS: u64 = 30_000;
+/// How often the runner looks for due work (ms); `COURSEBOT_TICK_MS` (`tick_ms`) overrides it.
+pub const DEFAULT_TICK_MS: u64 = crate::config::DEFAULT_TICK_MS;
+/// Longest time one job may take (ms); `COURSEBOT_JOB_TIMEOUT_MS` (`job_timeout_ms`) overrides it.
+pub const DEFAULT_JOB_TIMEOUT_MS: u64 = crate::config::DEFAULT_JOB_TIMEOUT_MS;
 /// Failures in a row after which a job is parked.
 pub const MAX_ATTEMPTS: i64 = 6;
 /// First retry delay; doubled on every failure up to [`MAX_BACKOFF_SECS`].
@@ -39,22 +39,21 @@ pub const MAX_BACKOFF_SECS: i64 = 3600;
 /// Due jobs started per tick.
 const BATCH: i64 = 100;
 
-fn env_ms(name: &str, default: u64) -> Duration {
-    Duration::from_millis(
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-            .max(10),
-    )
-}
-
-fn tick_interval() -> Duration {
-    env_ms("COURSEBOT_TICK_MS", DEFAULT_TICK_MS)
-}
-
-fn job_timeout() -> Duration {
-    env_ms("COURSEBOT_JOB_TIMEOUT_MS", DEFAULT_JOB_TIMEOUT_MS)
+/// The job kind as a metric label: one of the constants (a bounded set), `other` for a
+/// corrupt row.
+fn kind_label(kind: &str) -> &'static str {
+    [
+        quiz::POST,
+        quiz::REVEAL,
+        office_hours::SERIES,
+        certification::ANNOUNCE,
+        certification::ROLE_ADD,
+        certification::ROLE_REMOVE,
+        certification::EXAM_DM,
+    ]
+    .into_iter()
+    .find(|k| *k == kind)
+    .unwrap_or("other")
 }
 
 /// Why a job did not finish.
@@ -64,12 +63,15 @@ pub enum Failure {
     Transient(String),
     /// Retrying cannot help: Discord refused (missing access, unknown channel), a corrupt row.
     Permanent(String),
+    /// Discord answered 429 (rate limited): retried within the same attempt once the limit's
+    /// window has passed ([`RateGate`]); counted like a transient failure if it persists.
+    RateLimited(String),
 }
 
 impl Failure {
     pub fn message(&self) -> &str {
         match self {
-            Failure::Transient(m) | Failure::Permanent(m) => m,
+            Failure::Transient(m) | Failure::Permanent(m) | Failure::RateLimited(m) => m,
         }
     }
 }
@@ -77,7 +79,9 @@ impl Failure {
 impl From<serenity::Error> for Failure {
     fn from(e: serenity::Error) -> Self {
         let text = describe(&e);
-        if is_permanent(&e) {
+        if is_rate_limited(&e) {
+            Failure::RateLimited(text)
+        } else if is_permanent(&e) {
             Failure::Permanent(text)
         } else {
             Failure::Transient(text)
@@ -152,17 +156,81 @@ where
     }
 }
 
+/// How long the runner waits after a 429 before sending again: Discord's global limit counts
+/// per second, so its `retry_after` is under a second. (With serenity's rate limiter off, which
+/// a proxy/API base needs, serenity reports a 429 as an error without its `retry_after`: the
+/// body has no `code`, which its error type requires.)
+pub const RATE_LIMIT_WAIT: Duration = Duration::from_millis(1000);
+/// Sends of one job answered 429 in a row after which the attempt counts as a failure.
+pub const RATE_LIMIT_TRIES: u32 = 25;
+
+/// After a 429 every job of this process waits until the limit's window has passed, instead of
+/// each one hammering Discord (the global limit is per bot, shared by all its jobs).
+#[derive(Default)]
+pub struct RateGate {
+    until: std::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl RateGate {
+    /// Wait until no 429 pause is in force.
+    pub async fn wait(&self) {
+        loop {
+            let until = *self.until.lock().unwrap_or_else(|e| e.into_inner());
+            match until {
+                Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// Pause every sender for `wait` from now (a later pause already in force stays).
+    pub fn pause(&self, wait: Duration) {
+        let t = tokio::time::Instant::now() + wait;
+        let mut u = self.until.lock().unwrap_or_else(|e| e.into_inner());
+        if u.map(|x| x < t).unwrap_or(true) {
+            *u = Some(t);
+        }
+    }
+}
+
+/// Run `job`'s handler; when Discord answers 429, wait for the limit's window ([`RateGate`])
+/// and run it again (at most [`RATE_LIMIT_TRIES`] times). Safe: nothing was sent by the refused
+/// request, and every post carries the job's nonce.
+async fn handle_limited(
+    app: App,
+    http: Arc<serenity::Http>,
+    job: rows::Job,
+    gate: Arc<RateGate>,
+) -> JobResult {
+    let mut tries = 0;
+    loop {
+        gate.wait().await;
+        match handle(app.clone(), http.clone(), job.clone()).await {
+            Err(Failure::RateLimited(e)) if tries + 1 < RATE_LIMIT_TRIES => {
+                tries += 1;
+                tracing::debug!(job = %format!("{}:{}", job.kind, job.key), tries, error = %e, "rate limited; waiting for the window");
+                gate.pause(RATE_LIMIT_WAIT);
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Start the runner for `app`, sending through `http`. Abort the returned handle to stop it
 /// (between ticks nothing is lost: what is due stays in SQLite).
 pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
-    let every = tick_interval();
+    let every = app.timing.tick;
+    let gate = Arc::new(RateGate::default());
     tokio::spawn(async move {
         tracing::info!(every_ms = every.as_millis() as u64, "job runner started");
         loop {
             // The tick runs in its own task: even a panic outside any job cannot stop the loop.
-            let t = tokio::spawn(tick(app.clone(), http.clone()));
-            if let Err(e) = t.await {
-                tracing::error!(error = %e, "job tick panicked; the runner goes on");
+            let t = tokio::spawn(tick(app.clone(), http.clone(), gate.clone()));
+            match t.await {
+                // A full batch: more is due now, go on without waiting.
+                Ok(n) if n >= BATCH as usize => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "job tick panicked; the runner goes on"),
             }
             tokio::time::sleep(every).await;
         }
@@ -175,10 +243,12 @@ pub async fn ticks(db: &sqlx::SqlitePool) -> i64 {
     rows::ticks(db).await.unwrap_or(0)
 }
 
-/// One tick: scan for what became due, then run every due job row.
-pub async fn tick(app: App, http: Arc<serenity::Http>) {
+/// One tick: scan for what became due, then run every due job row; returns how many ran.
+pub async fn tick(app: App, http: Arc<serenity::Http>, gate: Arc<RateGate>) -> usize {
+    // The content as it is now (a reload between ticks is picked up here).
+    let app = app.current();
     let now = app.clock.now();
-    let limit = job_timeout();
+    let limit = app.timing.job_timeout;
     // Scans, each isolated: one that fails does not hold up the others.
     let scans: [(&str, Scan); 3] = [
         ("quiz scan", Box::pin(quiz::scan(app.clone(), now))),
@@ -196,14 +266,22 @@ pub async fn tick(app: App, http: Arc<serenity::Http>) {
             tracing::error!(scan = name, error = f.message(), "scan failed");
         }
     }
+    let mut ran = 0;
     match rows::due(&app.db, now, BATCH).await {
         Ok(due) => {
+            crate::ops::metrics::jobs_due(due.len());
+            ran = due.len();
             let mut set = tokio::task::JoinSet::new();
             for job in due {
-                let (app, http) = (app.clone(), http.clone());
+                let (app, http, gate) = (app.clone(), http.clone(), gate.clone());
                 set.spawn(async move {
                     let what = format!("{}:{}", job.kind, job.key);
-                    let r = isolated(&what, limit, handle(app.clone(), http, job.clone())).await;
+                    let r = isolated(
+                        &what,
+                        limit,
+                        handle_limited(app.clone(), http, job.clone(), gate),
+                    )
+                    .await;
                     if let Err(e) = record(&app, &job, r, now).await {
                         tracing::error!(job = %what, error = %e, "recording the job outcome failed");
                     }
@@ -220,6 +298,7 @@ pub async fn tick(app: App, http: Arc<serenity::Http>) {
     if let Err(e) = rows::count_tick(&app.db, now).await {
         tracing::warn!(error = %e, "counting the tick failed");
     }
+    ran
 }
 
 /// Run the handler of a job's kind.
@@ -239,6 +318,21 @@ async fn handle(app: App, http: Arc<serenity::Http>, job: rows::Job) -> JobResul
 /// Store what a job's attempt did.
 async fn record(app: &App, job: &rows::Job, r: JobResult, now: DateTime<Utc>) -> sqlx::Result<()> {
     let what = format!("{}:{}", job.kind, job.key);
+    // Lag: from the tick that found the job due (at most one tick after its due time while
+    // the runner runs) to the end of this attempt, on the injected clock.
+    let lag = (app.clock.now() - now).to_std().unwrap_or_default();
+    let outcome = match &r {
+        Ok(Next::Done) => "done",
+        Ok(Next::Again(_)) => "again",
+        Err(Failure::Permanent(_)) => "parked",
+        Err(Failure::Transient(_) | Failure::RateLimited(_))
+            if job.attempts + 1 >= MAX_ATTEMPTS =>
+        {
+            "parked"
+        }
+        Err(Failure::Transient(_) | Failure::RateLimited(_)) => "retry",
+    };
+    crate::ops::metrics::job(kind_label(&job.kind), outcome, lag);
     match r {
         Ok(Next::Done) => rows::done(&app.db, job.id, now).await,
         Ok(Next::Again(at)) => rows::again(&app.db, job.id, at, now).await,
@@ -246,7 +340,7 @@ async fn record(app: &App, job: &rows::Job, r: JobResult, now: DateTime<Utc>) ->
             tracing::error!(job = %what, error = %e, "job failed permanently; parked");
             rows::park(&app.db, job.id, job.attempts + 1, &e, now).await
         }
-        Err(Failure::Transient(e)) => {
+        Err(Failure::Transient(e)) | Err(Failure::RateLimited(e)) => {
             let attempts = job.attempts + 1;
             if attempts >= MAX_ATTEMPTS {
                 tracing::error!(job = %what, attempts, error = %e, "job failed too often; parked");
@@ -269,6 +363,11 @@ pub fn is_permanent(e: &serenity::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether Discord answered 429 Too Many Requests.
+pub fn is_rate_limited(e: &serenity::Error) -> bool {
+    matches!(e, serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 429)
 }
 
 /// A short description of a Discord error for logs and moderators (never the token).

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod backup;
 pub mod certification;
 pub mod copy;
+pub mod meta;
 pub mod office_hours;
 pub mod practice;
 pub mod quiz;

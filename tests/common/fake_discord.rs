@@ -39,6 +39,11 @@ pub struct Request {
     pub response: Value,
     /// When the request arrived (for latency measurements).
     pub received: std::time::Instant,
+    /// The HTTP status the fake answered.
+    pub status: u16,
+    /// The `Authorization` header (which process of a sharded bot sent it, in tests that give
+    /// each process its own token).
+    pub auth: String,
 }
 
 impl Request {
@@ -143,6 +148,49 @@ struct State {
     /// Messages created with `enforce_nonce`, by nonce: Discord returns the same message for a
     /// repeated nonce instead of creating a second one.
     nonces: HashMap<String, Value>,
+    /// Sharding: what `GET /gateway/bot` answers and what IDENTIFY did.
+    sharding: Sharding,
+    /// The global REST rate limit, when switched on.
+    rate_limit: Option<GlobalLimit>,
+}
+
+/// What the fake knows about shards.
+struct Sharding {
+    /// The shard count `GET /gateway/bot` recommends.
+    recommended: u32,
+    /// `session_start_limit`: total, remaining (one less per IDENTIFY), reset_after (ms),
+    /// max_concurrency.
+    limit: [u64; 4],
+    /// `[shard_id, shard_total]` of every IDENTIFY, in order.
+    identified: Vec<[u32; 2]>,
+    /// The shard total of the last IDENTIFY: the routing key's modulus.
+    total: u32,
+}
+
+impl Default for Sharding {
+    fn default() -> Self {
+        Sharding {
+            recommended: 1,
+            limit: [1000, 1000, 0, 1],
+            identified: vec![],
+            total: 1,
+        }
+    }
+}
+
+/// Discord's global rate limit: at most `per_second` requests in each one-second window
+/// (interaction callbacks and webhooks are exempt, as on Discord).
+struct GlobalLimit {
+    per_second: u32,
+    window_start: std::time::Instant,
+    used: u32,
+    /// Requests answered 429 so far.
+    refused: u64,
+}
+
+/// The shard Discord sends events of `guild` to: `(guild_id >> 22) % shard_total`.
+pub fn shard_of(guild: u64, total: u32) -> u32 {
+    ((guild >> 22) % u64::from(total.max(1))) as u32
 }
 
 enum GwCommand {
@@ -156,6 +204,8 @@ pub struct FakeDiscord {
     state: Arc<Mutex<State>>,
     changed: Arc<Notify>,
     gw: Arc<Mutex<Option<mpsc::UnboundedSender<GwCommand>>>>,
+    /// Identified (or resumed) connections by shard id.
+    shards: Arc<Mutex<HashMap<u32, mpsc::UnboundedSender<GwCommand>>>>,
     connected: Arc<Notify>,
     ids: Arc<AtomicU64>,
 }
@@ -172,6 +222,7 @@ impl FakeDiscord {
             state: Arc::default(),
             changed: Arc::new(Notify::new()),
             gw: Arc::default(),
+            shards: Arc::default(),
             connected: Arc::new(Notify::new()),
             ids: Arc::new(AtomicU64::new(9_100_000_000_000_000_000)),
         };
@@ -200,6 +251,7 @@ impl FakeDiscord {
             let state = fake.state.clone();
             let changed = fake.changed.clone();
             let gw = fake.gw.clone();
+            let shards = fake.shards.clone();
             let connected = fake.connected.clone();
             let url = gateway_url.clone();
             tokio::spawn(async move {
@@ -210,16 +262,18 @@ impl FakeDiscord {
                     };
                     let _ = sock.set_nodelay(true);
                     let (tx, rx) = mpsc::unbounded_channel();
-                    *gw.lock().unwrap() = Some(tx);
-                    let (state, changed, connected, url, seq) = (
-                        state.clone(),
-                        changed.clone(),
-                        connected.clone(),
-                        url.clone(),
-                        seq.clone(),
-                    );
+                    *gw.lock().unwrap() = Some(tx.clone());
+                    let conn = Conn {
+                        state: state.clone(),
+                        changed: changed.clone(),
+                        connected: connected.clone(),
+                        url: url.clone(),
+                        seq: seq.clone(),
+                        shards: shards.clone(),
+                        me: tx,
+                    };
                     tokio::spawn(async move {
-                        let _ = serve_gateway(sock, rx, state, changed, connected, url, seq).await;
+                        let _ = serve_gateway(sock, rx, conn).await;
                     });
                 }
             });
@@ -238,6 +292,62 @@ impl FakeDiscord {
 
     pub fn identifies(&self) -> u32 {
         self.state.lock().unwrap().identifies
+    }
+
+    /// `[shard_id, shard_total]` of every IDENTIFY so far, in order.
+    pub fn identified_shards(&self) -> Vec<[u32; 2]> {
+        self.state.lock().unwrap().sharding.identified.clone()
+    }
+
+    /// Wait until IDENTIFYs have named every shard of `want` (at most `secs` seconds).
+    pub async fn wait_identified(&self, want: &[[u32; 2]], secs: u64) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let have = self.identified_shards();
+            if want.iter().all(|w| have.contains(w)) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What `GET /gateway/bot` answers: `shards` recommended, and the session start limit.
+    pub fn set_gateway_bot(
+        &self,
+        shards: u32,
+        total: u64,
+        remaining: u64,
+        reset_after_ms: u64,
+        max_concurrency: u64,
+    ) {
+        let mut st = self.state.lock().unwrap();
+        st.sharding.recommended = shards.max(1);
+        st.sharding.limit = [total, remaining, reset_after_ms, max_concurrency];
+    }
+
+    /// Switch Discord's global REST rate limit on (`Some(50)`: 50 requests per second, then
+    /// 429 with `retry_after` and `"global": true`) or off (`None`).
+    pub fn set_global_rate_limit(&self, per_second: Option<u32>) {
+        self.state.lock().unwrap().rate_limit = per_second.map(|n| GlobalLimit {
+            per_second: n.max(1),
+            window_start: std::time::Instant::now(),
+            used: 0,
+            refused: 0,
+        });
+    }
+
+    /// Requests answered 429 by the global rate limit so far.
+    pub fn rate_limited(&self) -> u64 {
+        self.state
+            .lock()
+            .unwrap()
+            .rate_limit
+            .as_ref()
+            .map(|l| l.refused)
+            .unwrap_or(0)
     }
     pub fn resumes(&self) -> u32 {
         self.state.lock().unwrap().resumes
@@ -327,6 +437,41 @@ impl FakeDiscord {
             .expect("the bot never registered its commands");
     }
 
+    /// The connection of `shard`, waiting up to 5 s for it to identify.
+    async fn shard_sender(&self, shard: u32) -> mpsc::UnboundedSender<GwCommand> {
+        for _ in 0..200 {
+            if let Some(tx) = self.shards.lock().unwrap().get(&shard).cloned() {
+                if !tx.is_closed() {
+                    return tx;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no gateway connection for shard {shard}");
+    }
+
+    /// The shard Discord would send dispatch `d` of type `event` to: the guild's shard, or
+    /// shard 0 for what belongs to no guild (direct messages).
+    pub fn route_of(&self, event: &str, d: &Value) -> u32 {
+        let total = self.state.lock().unwrap().sharding.total;
+        let guild = match event {
+            "GUILD_CREATE" | "GUILD_UPDATE" | "GUILD_DELETE" => &d["id"],
+            _ => &d["guild_id"],
+        };
+        guild
+            .as_str()
+            .and_then(|g| g.parse::<u64>().ok())
+            .map(|g| shard_of(g, total))
+            .unwrap_or(0)
+    }
+
+    /// Send a dispatch event on one shard's connection, whatever Discord's routing says (to
+    /// check that a process ignores what it should never get).
+    pub async fn dispatch_to_shard(&self, shard: u32, event: &str, d: Value) {
+        let tx = self.shard_sender(shard).await;
+        tx.send(GwCommand::Dispatch(event.into(), d)).unwrap();
+    }
+
     async fn gateway_sender(&self) -> mpsc::UnboundedSender<GwCommand> {
         for _ in 0..200 {
             if let Some(tx) = self.gw.lock().unwrap().clone() {
@@ -339,10 +484,18 @@ impl FakeDiscord {
         panic!("no gateway connection");
     }
 
-    /// Send a gateway dispatch event.
+    /// Send a gateway dispatch event on the connection Discord would use: with one shard the
+    /// only connection; when sharded, the guild's shard `(guild_id >> 22) % shard_total`, or
+    /// shard 0 for direct messages.
     pub async fn dispatch(&self, event: &str, d: Value) {
-        let tx = self.gateway_sender().await;
-        tx.send(GwCommand::Dispatch(event.into(), d)).unwrap();
+        let total = self.state.lock().unwrap().sharding.total;
+        if total <= 1 {
+            let tx = self.gateway_sender().await;
+            tx.send(GwCommand::Dispatch(event.into(), d)).unwrap();
+        } else {
+            let shard = self.route_of(event, &d);
+            self.dispatch_to_shard(shard, event, d).await;
+        }
     }
 
     /// Close the websocket; serenity should reconnect (RESUME or IDENTIFY).
@@ -412,6 +565,91 @@ impl Sent {
 
 impl FakeDiscord {
     fn base_interaction(
+        &self,
+        kind: u8,
+        member: &Member,
+        data: Value,
+        channel: u64,
+    ) -> (Sent, Value) {
+        self.base_interaction_in(kind, member, data, channel, Some(GUILD_ID))
+    }
+
+    /// An interaction in `guild`, or in a direct message (`None`: `user` instead of `member`,
+    /// no guild id).
+    fn base_interaction_in(
+        &self,
+        kind: u8,
+        member: &Member,
+        data: Value,
+        channel: u64,
+        guild: Option<u64>,
+    ) -> (Sent, Value) {
+        let (sent, mut d) = self.base_interaction_raw(kind, member, data, channel);
+        match guild {
+            Some(g) => {
+                d["guild_id"] = json!(g.to_string());
+                d["authorizing_integration_owners"] = json!({"0": g.to_string()});
+            }
+            None => {
+                let o = d.as_object_mut().unwrap();
+                o.remove("guild_id");
+                o.remove("guild_locale");
+                o.remove("member");
+                o.insert("user".into(), member.user_json());
+                o.insert("context".into(), json!(1));
+                o.insert(
+                    "authorizing_integration_owners".into(),
+                    json!({"1": member.id.to_string()}),
+                );
+                o.insert(
+                    "channel".into(),
+                    json!({"id": channel.to_string(), "type": 1}),
+                );
+            }
+        }
+        (sent, d)
+    }
+
+    /// A slash command in `guild` (or a direct message with `None`); `options` as in
+    /// [`FakeDiscord::slash_full`]. Sent on the connection Discord would route it to.
+    pub async fn slash_in(
+        &self,
+        guild: Option<u64>,
+        member: &Member,
+        name: &str,
+        options: Value,
+    ) -> Sent {
+        let mut data =
+            json!({"id": "7000000000000000001", "name": name, "options": options, "type": 1});
+        if let Some(g) = guild {
+            data["guild_id"] = json!(g.to_string());
+        }
+        let (sent, d) = self.base_interaction_in(2, member, data, CHANNEL_ID, guild);
+        self.dispatch("INTERACTION_CREATE", d).await;
+        sent
+    }
+
+    /// The same interaction as [`FakeDiscord::slash_in`], sent on `shard`'s connection
+    /// whatever the routing says.
+    pub async fn slash_on_shard(
+        &self,
+        shard: u32,
+        guild: Option<u64>,
+        member: &Member,
+        name: &str,
+        options: Value,
+    ) -> Sent {
+        let mut data =
+            json!({"id": "7000000000000000001", "name": name, "options": options, "type": 1});
+        if let Some(g) = guild {
+            data["guild_id"] = json!(g.to_string());
+        }
+        let (sent, d) = self.base_interaction_in(2, member, data, CHANNEL_ID, guild);
+        self.dispatch_to_shard(shard, "INTERACTION_CREATE", d).await;
+        sent
+    }
+
+    fn base_interaction_raw(
         &self,
         kind: u8,
         member: &Member,
@@ -650,6 +888,8 @@ async fn serve_http(
             content_type: ct,
             response: Value::Null,
             received: std::time::Instant::now(),
+            status: 0,
+            auth: headers.get("authorization").cloned().unwrap_or_default(),
         };
         if let Some(err) = super::schema::check(&req) {
             state.lock().unwrap().schema_failures.push(err);
@@ -681,14 +921,43 @@ async fn serve_http(
         let seen = nonce
             .as_ref()
             .and_then(|n| state.lock().unwrap().nonces.get(n).cloned());
-        let (status, resp): (u16, Option<Value>) = if let Some((st, b)) = over {
+        // Discord's global limit: interaction callbacks and webhooks are exempt.
+        let exempt = path.contains("/interactions/") || path.contains("/webhooks/");
+        let limited = if exempt {
+            None
+        } else {
+            state
+                .lock()
+                .unwrap()
+                .rate_limit
+                .as_mut()
+                .and_then(|l| l.admit(std::time::Instant::now()))
+        };
+        let mut extra_headers = String::new();
+        let (status, resp): (u16, Option<Value>) = if let Some(retry_after) = limited {
+            // Discord's headers for a global limit; the body's retry_after is in seconds.
+            extra_headers = format!(
+                "retry-after: {}\r\nx-ratelimit-global: true\r\nx-ratelimit-scope: global\r\n",
+                retry_after.ceil().max(1.0) as u64
+            );
+            (
+                429,
+                Some(
+                    json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": true}),
+                ),
+            )
+        } else if let Some((st, b)) = over {
             (st, Some(b))
         } else if let Some(m) = seen {
             (200, Some(m))
         } else {
-            route(&method, &path, &json, &ids, &gw_url)
+            let sharding = {
+                let st = state.lock().unwrap();
+                (st.sharding.recommended, st.sharding.limit)
+            };
+            route(&method, &path, &json, &ids, &gw_url, sharding)
         };
-        if let (Some(n), Some(r)) = (&nonce, &resp) {
+        if let (Some(n), Some(r), true) = (&nonce, &resp, status < 300) {
             state
                 .lock()
                 .unwrap()
@@ -697,6 +966,7 @@ async fn serve_http(
                 .or_insert_with(|| r.clone());
         }
         req.response = resp.clone().unwrap_or(Value::Null);
+        req.status = status;
         // Record after computing the answer, so a waiter sees the request once it is answered.
         {
             state.lock().unwrap().requests.push(req);
@@ -705,7 +975,7 @@ async fn serve_http(
         let body = resp.map(|v| v.to_string()).unwrap_or_default();
         let reason = if status < 300 { "OK" } else { "ERR" };
         let head = format!(
-            "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n{extra_headers}content-length: {}\r\n\r\n",
             body.len()
         );
         // One write: a head and a body in two small segments would meet Nagle's algorithm and
@@ -723,6 +993,7 @@ fn route(
     json: &Value,
     ids: &AtomicU64,
     gw_url: &str,
+    (shards, [total, remaining, reset_after, max_concurrency]): (u32, [u64; 4]),
 ) -> (u16, Option<Value>) {
     let p = path.trim_start_matches("/api/v10");
     let seg: Vec<&str> = p.trim_start_matches('/').split('/').collect();
@@ -730,8 +1001,9 @@ fn route(
     match (method, seg.as_slice()) {
         ("GET", ["gateway"]) | ("GET", ["gateway", "bot"]) => (
             200,
-            Some(json!({"url": gw_url, "shards": 1,
-                        "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})),
+            Some(json!({"url": gw_url, "shards": shards,
+                        "session_start_limit": {"total": total, "remaining": remaining,
+                                                "reset_after": reset_after, "max_concurrency": max_concurrency}})),
         ),
         ("PUT", ["applications", _, "commands"])
         | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
@@ -854,15 +1126,51 @@ fn scheduled_event(id: u64, guild: &str, body: &Value) -> Value {
     })
 }
 
-async fn serve_gateway(
-    sock: TcpStream,
-    mut rx: mpsc::UnboundedReceiver<GwCommand>,
+impl GlobalLimit {
+    /// Count a request at `now`; `Some(retry_after seconds)` when it is over the limit.
+    fn admit(&mut self, now: std::time::Instant) -> Option<f64> {
+        let window = Duration::from_secs(1);
+        if now.duration_since(self.window_start) >= window {
+            self.window_start = now;
+            self.used = 0;
+        }
+        if self.used < self.per_second {
+            self.used += 1;
+            None
+        } else {
+            self.refused += 1;
+            let left = window.saturating_sub(now.duration_since(self.window_start));
+            Some((left.as_secs_f64() * 1000.0).ceil() / 1000.0)
+        }
+    }
+}
+
+/// What one gateway connection shares with the fake.
+struct Conn {
     state: Arc<Mutex<State>>,
     changed: Arc<Notify>,
     connected: Arc<Notify>,
     url: String,
     seq: Arc<AtomicU64>,
+    shards: Arc<Mutex<HashMap<u32, mpsc::UnboundedSender<GwCommand>>>>,
+    /// This connection's own sender, filed under its shard once it identifies.
+    me: mpsc::UnboundedSender<GwCommand>,
+}
+
+async fn serve_gateway(
+    sock: TcpStream,
+    mut rx: mpsc::UnboundedReceiver<GwCommand>,
+    conn: Conn,
 ) -> anyhow::Result<()> {
+    let Conn {
+        state,
+        changed,
+        connected,
+        url,
+        seq,
+        shards,
+        me,
+    } = conn;
     let ws = tokio_tungstenite::accept_async(sock).await?;
     let (mut tx, mut inbound) = ws.split();
     tx.send(WsMessage::Text(
@@ -881,11 +1189,39 @@ async fn serve_gateway(
                         tx.send(WsMessage::Text(json!({"op": 11}).to_string())).await?;
                     }
                     Some(2) => {
-                        state.lock().unwrap().identifies += 1;
+                        let shard = v["d"]["shard"].as_array().map(|a| {
+                            [a.first().and_then(Value::as_u64).unwrap_or(0) as u32,
+                             a.get(1).and_then(Value::as_u64).unwrap_or(1) as u32]
+                        }).unwrap_or([0, 1]);
+                        {
+                            let mut st = state.lock().unwrap();
+                            st.identifies += 1;
+                            st.sharding.identified.push(shard);
+                            st.sharding.total = shard[1].max(1);
+                            st.sharding.limit[1] = st.sharding.limit[1].saturating_sub(1);
+                        }
+                        if shard[0] >= shard[1] {
+                            // What Discord does with a shard id out of range: 4010.
+                            let frame = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                                code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Library(4010),
+                                reason: "Invalid shard".into(),
+                            };
+                            let _ = tx.send(WsMessage::Close(Some(frame))).await;
+                            changed.notify_waiters();
+                            break;
+                        }
+                        shards.lock().unwrap().insert(shard[0], me.clone());
+                        let guilds: Vec<Value> = if shard_of(GUILD_ID, shard[1]) == shard[0] {
+                            vec![json!({"id": GUILD_ID.to_string(), "unavailable": true})]
+                        } else {
+                            vec![]
+                        };
                         let ready = json!({"op": 0, "s": next(&seq), "t": "READY", "d": {
                             "application": {"flags": 0, "id": APP_ID.to_string()},
-                            "guilds": [{"id": GUILD_ID.to_string(), "unavailable": true}],
-                            "resume_gateway_url": url, "session_id": "fake-session-1", "shard": [0, 1],
+                            "guilds": guilds,
+                            "resume_gateway_url": url,
+                            "session_id": format!("fake-session-{}-{}", shard[0], shard[1]),
+                            "shard": shard,
                             "user": {"avatar": null, "bot": true, "discriminator": "0", "global_name": null,
                                      "id": APP_ID.to_string(), "username": "coursebot"},
                             "v": 10}});
@@ -895,6 +1231,12 @@ async fn serve_gateway(
                     }
                     Some(6) => {
                         state.lock().unwrap().resumes += 1;
+                        // The session id names the shard (`fake-session-{id}-{total}`).
+                        if let Some(id) = v["d"]["session_id"].as_str().and_then(|s| {
+                            s.strip_prefix("fake-session-")?.split('-').next()?.parse::<u32>().ok()
+                        }) {
+                            shards.lock().unwrap().insert(id, me.clone());
+                        }
                         let resumed = json!({"op": 0, "s": next(&seq), "t": "RESUMED", "d": {}});
                         tx.send(WsMessage::Text(resumed.to_string())).await?;
                         connected.notify_waiters();

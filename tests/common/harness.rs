@@ -5,7 +5,7 @@ use super::fake_discord::{FakeDiscord, GUILD_ID};
 use chrono::{DateTime, TimeZone, Utc};
 use coursebot::app::App;
 use coursebot::clock::ManualClock;
-use coursebot::config::{Config, Secret};
+use coursebot::config::{Config, Secret, ShardPlan};
 use std::path::PathBuf;
 use std::sync::{Arc, Once};
 use tempfile::TempDir;
@@ -86,19 +86,59 @@ impl TestBot {
         Self::launch(fake, dir, clock, o.content).await
     }
 
+    /// Start the bot on an existing fake Discord (set up routes first) and return as soon as
+    /// the app is open, without waiting for READY (to observe the bot while it connects).
+    pub async fn start_on(fake: Arc<FakeDiscord>, o: Options) -> TestBot {
+        init_env();
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let clock = ManualClock::new(o.start);
+        Self::launch_inner(fake, dir, clock, o.content, ShardPlan::Auto, TOKEN, false).await
+    }
+
     async fn launch(
         fake: Arc<FakeDiscord>,
         dir: Arc<TempDir>,
         clock: ManualClock,
         content: PathBuf,
     ) -> TestBot {
+        Self::launch_sharded(fake, dir, clock, content, ShardPlan::Auto, TOKEN).await
+    }
+
+    /// Start a bot running `shards` on `fake` with `token`, with the database in `dir` (several
+    /// bots may share one fake and one clock: processes of one sharded bot; the fake records
+    /// each request's token, so giving each its own tells who sent what). Returns once its
+    /// first shard is ready (commands registered if they had to be, job runner started).
+    pub async fn launch_sharded(
+        fake: Arc<FakeDiscord>,
+        dir: Arc<TempDir>,
+        clock: ManualClock,
+        content: PathBuf,
+        shards: ShardPlan,
+        token: &str,
+    ) -> TestBot {
+        Self::launch_inner(fake, dir, clock, content, shards, token, true).await
+    }
+
+    async fn launch_inner(
+        fake: Arc<FakeDiscord>,
+        dir: Arc<TempDir>,
+        clock: ManualClock,
+        content: PathBuf,
+        shards: ShardPlan,
+        token: &str,
+        wait_ready: bool,
+    ) -> TestBot {
+        init_env();
         let config = Config {
-            token: Secret::new(TOKEN),
+            token: Secret::new(token),
             api_base: Some(fake.rest_url.clone()),
             guilds: vec![GUILD_ID],
+            shards,
             database_url: format!("sqlite://{}", dir.path().join("bot.db").display()),
             content_dir: content,
             index_dir: dir.path().join("index"),
+            // The rest (job runner timings...) from the environment, as `run` reads it.
+            ..Config::from_env().expect("the test environment is a valid configuration")
         };
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -108,23 +148,31 @@ impl TestBot {
         let (tx, rx) = oneshot::channel::<()>();
         let (app_tx, app_rx) = oneshot::channel();
         let (done_tx, done_rx) = oneshot::channel();
-        let before = fake.requests().len();
+        let (ready_tx, ready_rx) = oneshot::channel();
         let (c2, clk) = (config.clone(), clock.clone());
         rt.spawn(async move {
             let app = App::open(&c2, Arc::new(clk)).await.expect("app opens");
             let _ = app_tx.send(app.clone());
-            let r = coursebot::bot::serve(&c2, app, async {
-                let _ = rx.await;
-            })
+            let r = coursebot::bot::serve_notify(
+                &c2,
+                app,
+                async {
+                    let _ = rx.await;
+                },
+                Some(ready_tx),
+            )
             .await;
             let _ = done_tx.send(r);
         });
         let app = app_rx.await.expect("bot runtime started");
-        fake.wait_request_from(before, 30, |r| {
-            r.method == "PUT" && r.path.ends_with("/commands")
-        })
-        .await
-        .expect("the bot registered its commands");
+        if wait_ready {
+            // Ready: commands registered (when the set changed since the last start on this
+            // database) and the job runner started.
+            tokio::time::timeout(std::time::Duration::from_secs(30), ready_rx)
+                .await
+                .expect("the bot was ready within 30 s")
+                .expect("the bot started");
+        }
         TestBot {
             fake,
             app,
