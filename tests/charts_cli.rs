@@ -23,7 +23,12 @@ fn chart(db: &str, args: &[&str]) -> std::process::Output {
 /// Width and height of a PNG file.
 fn size(path: &std::path::Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap();
-    assert!(bytes.len() < 200_000, "{} bytes", bytes.len());
+    assert!(
+        bytes.len() < 200_000,
+        "{}: {} bytes",
+        path.display(),
+        bytes.len()
+    );
     let r = png::Decoder::new(std::io::Cursor::new(bytes))
         .read_info()
         .unwrap();

@@ -20,7 +20,8 @@ struct Image {
 
 impl Image {
     fn decode(bytes: &[u8]) -> Image {
-        let dec = png::Decoder::new(std::io::Cursor::new(bytes));
+        let mut dec = png::Decoder::new(std::io::Cursor::new(bytes));
+        dec.set_transformations(png::Transformations::EXPAND);
         let mut r = dec.read_info().expect("a PNG");
         let mut buf = vec![0; r.output_buffer_size().unwrap()];
         let info = r.next_frame(&mut buf).expect("PNG data decodes");

@@ -17,6 +17,9 @@ fn font(bold: bool) -> &'static FontRef<'static> {
     cell.get_or_init(|| FontRef::try_from_slice(bytes).expect("the shipped font parses"))
 }
 
+/// Steps of text anti-aliasing (above 0): 8 levels read as smooth at these sizes.
+pub const COVERAGE_LEVELS: f32 = 8.0;
+
 /// An sRGB colour, opaque.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rgb(pub u8, pub u8, pub u8);
@@ -195,7 +198,9 @@ impl Canvas {
                 }
                 let i = (py * w + px) as usize;
                 let old = pixels[i];
-                let a = cov.min(1.0);
+                // Coverage in a few steps: smooth enough for text, and few colours so that the
+                // image fits a palette.
+                let a = (cov.min(1.0) * COVERAGE_LEVELS).round() / COVERAGE_LEVELS;
                 let mix = |o: u8, n: u8| (o as f32 * (1.0 - a) + n as f32 * a).round() as u8;
                 // The canvas is opaque, so premultiplied equals straight colour.
                 if let Some(p) = tiny_skia::PremultipliedColorU8::from_rgba(
@@ -238,8 +243,52 @@ impl Canvas {
         Rgb(p.red(), p.green(), p.blue())
     }
 
-    /// The image as an 8-bit RGB PNG (the alpha channel is always opaque, so it is dropped).
+    /// The image as a PNG: indexed (a palette of at most 256 colours, about a third of the
+    /// size) when the image has that few colours, which text with [`COVERAGE_LEVELS`] and flat
+    /// shapes usually have; 8-bit RGB otherwise. The alpha channel is always opaque, so it is
+    /// dropped.
     pub fn png(&self) -> Vec<u8> {
+        let (w, h) = (self.pix.width(), self.pix.height());
+        let mut palette: Vec<[u8; 3]> = Vec::new();
+        let mut index: std::collections::HashMap<[u8; 3], u8> = Default::default();
+        let mut indexed = Vec::with_capacity((w * h) as usize);
+        // Pixels come in long runs of one colour: look the map up only when the colour changes.
+        let mut last: Option<([u8; 3], u8)> = None;
+        for p in self.pix.pixels() {
+            let c = [p.red(), p.green(), p.blue()];
+            if let Some((lc, li)) = last {
+                if lc == c {
+                    indexed.push(li);
+                    continue;
+                }
+            }
+            let i = match index.get(&c) {
+                Some(i) => *i,
+                None if palette.len() < 256 => {
+                    let i = palette.len() as u8;
+                    palette.push(c);
+                    index.insert(c, i);
+                    i
+                }
+                None => return self.png_rgb(),
+            };
+            last = Some((c, i));
+            indexed.push(i);
+        }
+        let mut out = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut out, w, h);
+            enc.set_color(png::ColorType::Indexed);
+            enc.set_depth(png::BitDepth::Eight);
+            enc.set_palette(palette.concat());
+            enc.set_compression(png::Compression::Fast);
+            let mut wr = enc.write_header().expect("PNG header to memory");
+            wr.write_image_data(&indexed).expect("PNG data to memory");
+        }
+        out
+    }
+
+    fn png_rgb(&self) -> Vec<u8> {
         let (w, h) = (self.pix.width(), self.pix.height());
         let mut rgb = Vec::with_capacity((w * h * 3) as usize);
         for p in self.pix.pixels() {
@@ -250,7 +299,7 @@ impl Canvas {
             let mut enc = png::Encoder::new(&mut out, w, h);
             enc.set_color(png::ColorType::Rgb);
             enc.set_depth(png::BitDepth::Eight);
-            enc.set_compression(png::Compression::Balanced);
+            enc.set_compression(png::Compression::Fast);
             let mut wr = enc.write_header().expect("PNG header to memory");
             wr.write_image_data(&rgb).expect("PNG data to memory");
         }

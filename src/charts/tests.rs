@@ -248,7 +248,8 @@ fn images_are_small_pngs_and_not_blank() {
         (leaderboard_png(&board(true)), 6),
     ] {
         assert!(png.len() < 200_000, "{} bytes", png.len());
-        let dec = png::Decoder::new(std::io::Cursor::new(&png));
+        let mut dec = png::Decoder::new(std::io::Cursor::new(&png));
+        dec.set_transformations(png::Transformations::EXPAND);
         let mut r = dec.read_info().unwrap();
         let mut buf = vec![0; r.output_buffer_size().unwrap()];
         let info = r.next_frame(&mut buf).unwrap();
@@ -291,4 +292,27 @@ fn prompts_are_shortened_to_one_line() {
     );
     assert_eq!(short(&"y".repeat(100), 10).chars().count(), 10);
     assert_eq!(anonymous(1234567890), "member …7890");
+}
+
+#[test]
+fn the_largest_statistics_image_stays_small() {
+    // 15 questions and all 32 modules of the shipped course, long labels: the tallest image.
+    let row = |i: usize| StatRow {
+        label: format!(
+            "m{i:02}-00{} · {}",
+            i % 9,
+            "A long prompt about acks_late ".repeat(3)
+        ),
+        percent_right: (i as i64 * 37) % 101,
+        answered: 1000 + i as i64,
+    };
+    let s = StatsChart {
+        title: "Quiz statistics".into(),
+        questions: (0..STATS_QUESTIONS).map(row).collect(),
+        modules: (0..32).map(row).collect(),
+    };
+    let png = stats_png(&s);
+    assert!(png.len() < 200_000, "{} bytes", png.len());
+    // Drawn with a palette (colour type 3 in the IHDR chunk).
+    assert_eq!(png[25], 3, "an indexed PNG");
 }
