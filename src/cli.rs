@@ -74,6 +74,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy the database (DATABASE_URL) to a new file while the bot may be running, and check
+    /// the copy. SQLite only (`VACUUM INTO`); back up PostgreSQL with `pg_dump`.
+    Backup {
+        /// The new file (refused if it exists).
+        path: PathBuf,
+    },
     /// Export data from the database (DATABASE_URL) to standard output.
     Export {
         #[command(subcommand)]
@@ -270,6 +276,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     rt.block_on(crate::export::progress(&config, &format, guild, &mut out))?
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { path } => {
+            let url = &config.database_url;
+            if !url.starts_with("sqlite:") {
+                anyhow::bail!(
+                    "`coursebot backup` copies SQLite databases; for PostgreSQL use pg_dump \
+                     (docs/DEPLOYMENT.md, \"Backups\")"
+                );
+            }
+            let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+            let r = rt.block_on(crate::store::backup::backup_sqlite(url, &path))?;
+            println!(
+                "backed up to {} ({} KB, {} tables, {} rows, integrity ok)",
+                r.path.display(),
+                r.bytes.div_ceil(1024),
+                r.tables.len(),
+                r.total_rows()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { json } => {

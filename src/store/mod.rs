@@ -1,7 +1,9 @@
 //! SQLite through sqlx: connecting, migrating, and one file per table family with
 //! intent-named functions that take an executor so they compose in a transaction.
 
+pub mod backup;
 pub mod certification;
+pub mod copy;
 pub mod meta;
 pub mod office_hours;
 pub mod practice;
