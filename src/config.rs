@@ -119,7 +119,10 @@ impl Config {
                 .map(Secret::new)
                 .unwrap_or(fc.discord.token),
             api_base: env("DISCORD_API_BASE").or(fc.discord.api_base),
-            guilds: fc.discord.guilds,
+            guilds: match env("DISCORD_GUILDS") {
+                Some(list) => parse_guilds(&list)?,
+                None => fc.discord.guilds,
+            },
             shards,
             database_url: env("DATABASE_URL")
                 .or(fc.database_url)
@@ -134,6 +137,21 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("index")),
         })
     }
+}
+
+/// `DISCORD_GUILDS`: guild ids separated by commas or spaces.
+fn parse_guilds(list: &str) -> Result<Vec<u64>> {
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<u64>().map_err(|_| {
+                UserError::Invalid(format!(
+                    "DISCORD_GUILDS: `{s}` is not a guild id (expected numbers separated by commas)"
+                ))
+                .into()
+            })
+        })
+        .collect()
 }
 
 /// Which gateway shards one process runs.
@@ -287,6 +305,14 @@ mod tests {
         assert!(!c.shards.runs_shard_zero());
         let c = Config::load_with(None, &|_| None).unwrap();
         assert_eq!(c.shards, ShardPlan::Auto);
+        let env = |k: &str| (k == "DISCORD_GUILDS").then(|| "5, 6".to_string());
+        assert_eq!(
+            Config::load_with(Some(&f), &env).unwrap().guilds,
+            vec![5, 6]
+        );
+        let env = |k: &str| (k == "DISCORD_GUILDS").then(|| "5;6".to_string());
+        let e = Config::load_with(Some(&f), &env).unwrap_err().to_string();
+        assert!(e.contains("DISCORD_GUILDS") && e.contains("5;6"), "{e}");
         let env = |k: &str| (k == "COURSEBOT_SHARD_TOTAL").then(|| "eight".to_string());
         let e = Config::load_with(Some(&f), &env).unwrap_err().to_string();
         assert!(

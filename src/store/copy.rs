@@ -84,7 +84,11 @@ pub async fn sqlite_to_postgres(src: &SqlitePool, dst: &PgPool) -> Result<Vec<Ta
             let mut sql = format!(
                 "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE VALUES ",
                 ident(table),
-                src_cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ")
+                src_cols
+                    .iter()
+                    .map(|c| ident(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             let mut n = 0;
             for (i, _) in chunk.iter().enumerate() {
@@ -169,7 +173,10 @@ async fn destination_columns(dst: &PgPool) -> Result<BTreeMap<String, BTreeMap<S
 }
 
 async fn sqlite_columns(src: &SqlitePool, table: &str) -> Result<Vec<String>> {
-    let sql = format!("SELECT name FROM pragma_table_info('{}')", table.replace('\'', "''"));
+    let sql = format!(
+        "SELECT name FROM pragma_table_info('{}')",
+        table.replace('\'', "''")
+    );
     let cols: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
         .fetch_all(src)
         .await
