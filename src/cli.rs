@@ -90,6 +90,35 @@ pub enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Draw an image as the bot attaches it, from the database (DATABASE_URL), to a PNG file:
+    /// a member's progress card, the quiz statistics, or the leaderboard.
+    Chart(ChartArgs),
+}
+
+/// `coursebot chart progress|stats|leaderboard --guild ID [--member ID] --out FILE.png`.
+#[derive(clap::Args, Debug)]
+pub struct ChartArgs {
+    /// Which image.
+    #[arg(value_parser = ["progress", "stats", "leaderboard"])]
+    pub what: String,
+    /// The guild (server id).
+    #[arg(long)]
+    pub guild: u64,
+    /// The member (required for `progress`).
+    #[arg(long)]
+    pub member: Option<u64>,
+    /// `stats`: only this module (id or title).
+    #[arg(long)]
+    pub module: Option<String>,
+    /// `leaderboard`: week, month or all.
+    #[arg(long, default_value = "all")]
+    pub period: String,
+    /// `leaderboard`: only questions of this learning path.
+    #[arg(long)]
+    pub path: Option<String>,
+    /// Where to write the PNG.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `coursebot run`'s flags; they win over coursebot.toml and the environment.
@@ -283,6 +312,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Chart(args) => chart(&config, args),
         Command::Backup { path } => {
             let url = &config.database_url;
             if !url.starts_with("sqlite:") {
@@ -313,6 +343,82 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `coursebot chart`: the same image as the bot attaches, drawn from the database with the
+/// system clock; members are shown by the end of their id (names live in Discord).
+fn chart(config: &Config, a: ChartArgs) -> Result<ExitCode> {
+    use crate::charts::data::{render, Kind};
+    use crate::error::UserError;
+    let kind = match a.what.as_str() {
+        "progress" => Kind::Progress,
+        "stats" => Kind::Stats,
+        _ => Kind::Leaderboard,
+    };
+    let period = crate::quiz::scoring::Period::parse(&a.period).ok_or_else(|| {
+        UserError::Invalid(format!(
+            "--period `{}` is not a period: use week, month or all",
+            a.period
+        ))
+    })?;
+    let course = std::sync::Arc::new(content::load_course(&config.content_dir)?);
+    let module = match a.module.as_deref() {
+        Some(m) => Some(
+            course
+                .find_module(m)
+                .ok_or_else(|| UserError::UnknownModule(m.to_string()))?
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    let path = match a.path.as_deref() {
+        Some(p) => Some(
+            course
+                .path(p)
+                .ok_or_else(|| UserError::UnknownPath(p.to_string()))?
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    if kind == Kind::Progress && a.member.is_none() {
+        return Err(UserError::Invalid(
+            "chart progress needs --member ID (whose progress card to draw)".into(),
+        )
+        .into());
+    }
+    let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+    let png = rt.block_on(async {
+        let db = crate::store::connect(&config.database_url).await?;
+        // The charts need no search; an empty in-memory index keeps the App whole without
+        // touching the index directory.
+        let index = std::sync::Arc::new(search::SearchIndex::in_memory(&content::Course {
+            paths: vec![],
+            modules: vec![],
+            questions: vec![],
+            ..(*course).clone()
+        })?);
+        let app = crate::app::App::from_parts(
+            course.clone(),
+            index,
+            db,
+            std::sync::Arc::new(crate::clock::SystemClock),
+        );
+        render(
+            &app,
+            kind,
+            a.guild,
+            a.member,
+            module.as_deref(),
+            period,
+            path.as_deref(),
+        )
+        .await
+    })?;
+    std::fs::write(&a.out, &png).with_context(|| format!("writing {}", a.out.display()))?;
+    println!("wrote {} ({} bytes)", a.out.display(), png.len());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Parse `--limit`: a whole number from 1 to [`search::MAX_LIMIT`].

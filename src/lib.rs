@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bot;
 pub mod certification;
+pub mod charts;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -1,6 +1,7 @@
 //! SQLite through sqlx: connecting, migrating, and one file per table family with
 //! intent-named functions that take an executor so they compose in a transaction.
 
+pub mod activity;
 pub mod backup;
 pub mod certification;
 pub mod copy;

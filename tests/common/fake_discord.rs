@@ -51,6 +51,87 @@ impl Request {
     pub fn data(&self) -> &Value {
         &self.json["data"]
     }
+
+    /// The files of a multipart/form-data body (`files[n]` parts), in order; empty for JSON
+    /// bodies. The `payload_json` part is [`Request::json`] (validated against the schema).
+    pub fn files(&self) -> Vec<FilePart> {
+        multipart_parts(&self.body, &self.content_type)
+            .into_iter()
+            .filter(|p| p.name != "payload_json")
+            .collect()
+    }
+}
+
+/// One part of a multipart/form-data body.
+#[derive(Debug, Clone)]
+pub struct FilePart {
+    /// The form field name, e.g. `files[0]`.
+    pub name: String,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub data: Vec<u8>,
+}
+
+/// The parts of a multipart body, byte-exact (file data is binary); empty when `content_type`
+/// is not multipart or has no boundary.
+pub fn multipart_parts(body: &[u8], content_type: &str) -> Vec<FilePart> {
+    fn find(h: &[u8], n: &[u8], from: usize) -> Option<usize> {
+        (from..=h.len().saturating_sub(n.len())).find(|&i| h[i..].starts_with(n))
+    }
+    fn param(disposition: &str, key: &str) -> Option<String> {
+        let pat = format!("{key}=\"");
+        let start = disposition.find(&pat)? + pat.len();
+        let end = disposition[start..].find('"')? + start;
+        Some(disposition[start..end].to_string())
+    }
+    if !content_type.starts_with("multipart/") {
+        return vec![];
+    }
+    let Some(boundary) = content_type.split("boundary=").nth(1) else {
+        return vec![];
+    };
+    let delim = format!("--{}", boundary.trim_matches('"'));
+    let delim = delim.as_bytes();
+    let mut parts = Vec::new();
+    let Some(mut at) = find(body, delim, 0) else {
+        return parts;
+    };
+    loop {
+        let start = at + delim.len();
+        if body[start..].starts_with(b"--") {
+            break;
+        }
+        let Some(next) = find(body, delim, start) else {
+            break;
+        };
+        // A part: CRLF, headers, a blank line, the data, CRLF before the next delimiter.
+        let part = &body[start..next];
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        if let Some(split) = find(part, b"\r\n\r\n", 0) {
+            let head = String::from_utf8_lossy(&part[..split]).to_string();
+            let mut name = String::new();
+            let mut filename = None;
+            let mut ctype = None;
+            for line in head.split("\r\n") {
+                let lower = line.to_ascii_lowercase();
+                if lower.starts_with("content-disposition:") {
+                    name = param(line, "name").unwrap_or_default();
+                    filename = param(line, "filename");
+                } else if lower.starts_with("content-type:") {
+                    ctype = Some(line["content-type:".len()..].trim().to_string());
+                }
+            }
+            parts.push(FilePart {
+                name,
+                filename,
+                content_type: ctype,
+                data: part[split + 4..].to_vec(),
+            });
+        }
+        at = next;
+    }
+    parts
 }
 
 #[derive(Default)]

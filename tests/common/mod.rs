@@ -1,4 +1,5 @@
 #![allow(dead_code)]
+pub mod charts_seed;
 pub mod fake_discord;
 pub mod harness;
 pub mod ladder;

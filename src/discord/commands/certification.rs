@@ -2,6 +2,7 @@
 
 use super::quiz::autocomplete_path;
 use crate::certification::service;
+use crate::charts;
 use crate::discord::checks::Actor;
 use crate::discord::ephemeral;
 use crate::discord::render::{self, certification as view, truncate};
@@ -14,20 +15,28 @@ use serenity::{CreateMessage, Permissions};
 const MOD_PERM: Permissions = Permissions::MANAGE_GUILD;
 const MOD_PERM_NAME: &str = "Manage Server";
 
-/// Where you (or a member) stand on the certification ladder.
+/// Where you (or a member) stand on the certification ladder, with a progress card.
 #[poise::command(slash_command, guild_only)]
 pub async fn progress(
     ctx: Context<'_>,
-    #[description = "Member (default: you)"] member: Option<serenity::UserId>,
+    #[description = "Member (default: you)"] member: Option<serenity::User>,
 ) -> Result<(), Error> {
     let app = &ctx.data().app;
     let g = Actor::from_ctx(&ctx).guild()?;
-    let who = member.map(|m| m.get()).unwrap_or(ctx.author().id.get());
-    let st = service::progress(app, g, who).await?;
-    let completions = service::module_completions(app, g, who).await?;
+    let user = member.as_ref().unwrap_or(ctx.author());
+    let who = user.id.get();
+    let p = charts::data::progress(app, g, who, user.display_name()).await?;
+    let embed = view::progress(&app.course, who, &p.statuses, &p.completions)
+        .image(format!("attachment://{}", charts::PROGRESS_FILE));
+    let card = p.card;
+    let png = charts::data::render_blocking(move || charts::progress_png(&card)).await?;
     ctx.send(
         poise::CreateReply::default()
-            .embed(view::progress(&app.course, who, &st, &completions))
+            .embed(embed)
+            .attachment(serenity::CreateAttachment::bytes(
+                png,
+                charts::PROGRESS_FILE,
+            ))
             .ephemeral(true)
             .allowed_mentions(render::no_pings()),
     )

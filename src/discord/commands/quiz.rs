@@ -1,5 +1,6 @@
 //! `/quiz schedules|practice|module`, `/leaderboard`, `/score`; the staff subcommands `schedule|unschedule|stats` are registered under `/quiz-admin` (see `staff.rs`).
 
+use crate::charts;
 use crate::discord::checks::Actor;
 use crate::discord::ephemeral;
 use crate::discord::render::{self, quiz as view, truncate};
@@ -206,7 +207,7 @@ pub async fn stats(
         return ephemeral(ctx, "No closed daily quiz yet.".into()).await;
     }
     let mut desc = String::from("**Hardest questions first**\n");
-    for q in report.questions.iter().take(15) {
+    for q in report.questions.iter().take(charts::STATS_QUESTIONS) {
         desc.push_str(&format!(
             "`{}` {}% right of {} · {}\n",
             q.question_id,
@@ -228,7 +229,19 @@ pub async fn stats(
             m.module_id, m.percent_right, m.answered
         ));
     }
-    crate::discord::reply_embed(ctx, render::card("Quiz statistics", &desc), true).await?;
+    let chart = charts::data::stats_chart(app, &report, filter.as_deref());
+    let png = charts::data::render_blocking(move || charts::stats_png(&chart)).await?;
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(
+                render::card("Quiz statistics", &desc)
+                    .image(format!("attachment://{}", charts::STATS_FILE)),
+            )
+            .attachment(serenity::CreateAttachment::bytes(png, charts::STATS_FILE))
+            .ephemeral(true)
+            .allowed_mentions(render::no_pings()),
+    )
+    .await?;
     Ok(())
 }
 
@@ -353,17 +366,68 @@ pub async fn leaderboard(
             s.answered
         ));
     }
-    match board.me {
+    match &board.me {
         Some((rank, s)) => desc.push_str(&format!("\nYou: **#{rank}** with {} pts", s.points)),
         None => desc.push_str("\nYou have no points in this period yet."),
     }
-    let title = format!(
-        "Leaderboard · {}{}",
-        period.label(),
-        path_id.map(|p| format!(" · {p}")).unwrap_or_default()
-    );
-    crate::discord::reply_embed(ctx, render::card(title, &desc), false).await?;
+    let title = charts::data::leaderboard_title(period, path_id.as_deref());
+    let names = display_names(ctx, g, &board).await;
+    let chart =
+        charts::data::leaderboard_chart(app, g, period, path_id.as_deref(), &board, &names).await?;
+    let png = charts::data::render_blocking(move || charts::leaderboard_png(&chart)).await?;
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(
+                render::card(title, &desc)
+                    .image(format!("attachment://{}", charts::LEADERBOARD_FILE)),
+            )
+            .attachment(serenity::CreateAttachment::bytes(
+                png,
+                charts::LEADERBOARD_FILE,
+            ))
+            .allowed_mentions(render::no_pings()),
+    )
+    .await?;
     Ok(())
+}
+
+/// How long the leaderboard waits for the members' display names, in milliseconds: the reply
+/// must reach Discord within 3 s; names not known by then are shown by the end of their id.
+const NAMES_BUDGET_MS: u64 = 1200;
+
+/// Display names of the members on `board` (server nickname, else global name, else user
+/// name), fetched concurrently within [`NAMES_BUDGET_MS`]; the caller's own is known already.
+async fn display_names(
+    ctx: Context<'_>,
+    guild: u64,
+    board: &crate::quiz::stats::Board,
+) -> std::collections::HashMap<u64, String> {
+    let mut names = std::collections::HashMap::new();
+    let me = ctx.author();
+    let mut set = tokio::task::JoinSet::new();
+    for s in &board.top {
+        if s.user == me.id.get() {
+            names.insert(s.user, me.display_name().to_string());
+            continue;
+        }
+        let http = ctx.serenity_context().http.clone();
+        let user = s.user;
+        set.spawn(async move {
+            let m = http
+                .get_member(serenity::GuildId::new(guild), serenity::UserId::new(user))
+                .await
+                .ok()?;
+            Some((user, m.display_name().to_string()))
+        });
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(NAMES_BUDGET_MS);
+    while let Ok(Some(r)) = tokio::time::timeout_at(deadline, set.join_next()).await {
+        if let Ok(Some((u, n))) = r {
+            names.insert(u, n);
+        }
+    }
+    set.abort_all();
+    names
 }
 
 /// Points, rank, accuracy and streaks (yours, or a member's).
