@@ -86,18 +86,9 @@ fn decode_base64url(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// How long to keep trying to reach Discord before giving up (s); `COURSEBOT_CONNECT_TIMEOUT_SECS`.
-pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 300;
-
-fn connect_timeout() -> std::time::Duration {
-    std::time::Duration::from_secs(
-        std::env::var("COURSEBOT_CONNECT_TIMEOUT_SECS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_CONNECT_TIMEOUT_SECS)
-            .max(1),
-    )
-}
+/// How long to keep trying to reach Discord before giving up (s); `COURSEBOT_CONNECT_TIMEOUT_SECS`
+/// (`connect_timeout_secs`).
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = crate::config::DEFAULT_CONNECT_TIMEOUT_SECS;
 
 /// `coursebot run`.
 pub async fn run(config: Config) -> Result<()> {
@@ -255,14 +246,31 @@ pub async fn serve_notify(
         .api_base
         .clone()
         .unwrap_or_else(|| "https://discord.com".into());
-    let limit = connect_timeout();
+    let limit = std::time::Duration::from_secs(config.connect_timeout_secs.max(1));
+    // Operations: /metrics, /healthz, /readyz (before connecting: /readyz says "waiting for
+    // READY" meanwhile) and reload on SIGHUP.
+    // How many shards this process runs is known after the preflight (set below).
+    let probe = crate::ops::health::Probe::new(app.clone(), 1);
+    let mut ops_tasks = Vec::new();
+    if let Some(addr) = config.metrics_addr {
+        ops_tasks.push(crate::ops::health::start(addr, probe.clone()).await?);
+    }
+    ops_tasks.extend(crate::ops::reload::on_sighup(app.clone()));
+    let stop_ops = || ops_tasks.iter().for_each(|t| t.abort());
     tracing::info!(api = %base, "connecting to Discord");
-    let gateway = preflight(&http, &base, limit).await?;
+    let gateway = match preflight(&http, &base, limit).await {
+        Ok(g) => g,
+        Err(e) => {
+            stop_ops();
+            return Err(e);
+        }
+    };
     let (first, last, total) = match config.shards {
         ShardPlan::Auto => (0, gateway.shards.max(1) - 1, gateway.shards.max(1)),
         ShardPlan::Range { first, last, total } => (first, last, total),
     };
     let starts = u64::from(last - first + 1);
+    probe.set_expected_shards(last - first + 1);
     let limits = &gateway.session_start_limit;
     tracing::info!(
         shards = %format!("{first}-{last}"),
@@ -297,11 +305,18 @@ pub async fn serve_notify(
             }
         }),
     );
-    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
+    let mut client = match serenity::ClientBuilder::new_with_http(http, intents())
         .framework(ShardScope { inner: framework })
         .await
-        .context("building the Discord client")?;
+    {
+        Ok(c) => c,
+        Err(e) => {
+            stop_ops();
+            return Err(anyhow::Error::new(e).context("building the Discord client"));
+        }
+    };
     let shards = client.shard_manager.clone();
+    probe.set_shards(shards.clone());
     // serenity retries a gateway that cannot be reached every few seconds, forever: give up
     // with a clear error when the first READY does not come within the bound.
     let watchdog = async {
@@ -331,6 +346,7 @@ pub async fn serve_notify(
         }
     };
     shards.shutdown_all().await;
+    stop_ops();
     if let Some(j) = jobs.lock().unwrap_or_else(|e| e.into_inner()).take() {
         j.abort();
     }

@@ -9,10 +9,15 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `coursebot --version`: the crate version and, when built from git, the commit (build.rs).
+pub const VERSION: &str = env!("COURSEBOT_VERSION");
+/// The git commit the binary was built from, or `unknown`.
+pub const GIT_COMMIT: &str = env!("COURSEBOT_GIT_COMMIT");
+
 #[derive(Parser, Debug)]
 #[command(
     name = "coursebot",
-    version,
+    version = VERSION,
     about = "The Celery course's Discord teaching assistant"
 )]
 pub struct Cli {
@@ -25,7 +30,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Connect to Discord and serve (the default).
+    /// Connect to Discord and serve (the default). SIGHUP reloads the course content.
+    #[command(after_help = crate::config::env_help())]
     Run(RunArgs),
     /// Register the slash commands with Discord (globally, or in the guilds of
     /// `[discord] guilds` / DISCORD_GUILDS) when the set differs from the one last registered,
@@ -79,13 +85,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Ask the running bot's /healthz (or /readyz) on COURSEBOT_METRICS_ADDR; exit 0 when it
+    /// answers 200 (the container's HEALTHCHECK).
+    Healthcheck {
+        /// Ask /readyz (gateway, database, index) instead of /healthz (the process answers).
+        #[arg(long)]
+        ready: bool,
+        /// Address to ask (default: COURSEBOT_METRICS_ADDR / metrics_addr).
+        #[arg(long)]
+        addr: Option<std::net::SocketAddr>,
+    },
     /// Copy the database (DATABASE_URL) to a new file while the bot may be running, and check
     /// the copy. SQLite only (`VACUUM INTO`); back up PostgreSQL with `pg_dump`.
     Backup {
         /// The new file (refused if it exists).
         path: PathBuf,
     },
-    /// Export data from the database (DATABASE_URL) to standard output.
+    /// Export data from the database (DATABASE_URL, opened read-only) to standard output.
     Export {
         #[command(subcommand)]
         what: ExportWhat,
@@ -175,7 +191,6 @@ pub enum ExportWhat {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -188,8 +203,10 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
+        Command::Healthcheck { ready, addr } => healthcheck(&config, ready, addr),
         Command::Run(args) => {
             args.apply(&mut config)?;
+            crate::telemetry::init(config.log_format);
             let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
             rt.block_on(crate::bot::run(config))?;
             Ok(ExitCode::SUCCESS)
@@ -419,6 +436,31 @@ fn chart(config: &Config, a: ChartArgs) -> Result<ExitCode> {
     std::fs::write(&a.out, &png).with_context(|| format!("writing {}", a.out.display()))?;
     println!("wrote {} ({} bytes)", a.out.display(), png.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `coursebot healthcheck`.
+fn healthcheck(
+    config: &Config,
+    ready: bool,
+    addr: Option<std::net::SocketAddr>,
+) -> Result<ExitCode> {
+    let addr = addr.or(config.metrics_addr).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no address to ask: set COURSEBOT_METRICS_ADDR (metrics_addr) or pass --addr"
+        )
+    })?;
+    let path = if ready { "/readyz" } else { "/healthz" };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let (status, body) = rt.block_on(crate::ops::health::get(addr, path))?;
+    println!("{status} {}", body.trim());
+    Ok(if status == 200 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Parse `--limit`: a whole number from 1 to [`search::MAX_LIMIT`].

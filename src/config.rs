@@ -51,6 +51,30 @@ pub struct DiscordConfig {
     pub shard_total: Option<u32>,
 }
 
+/// `log_format`: how the log is written to stderr.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines (coloured only on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line (for a log collector).
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!(
+                "`{other}` is not a log format: use `text` or `json`"
+            )),
+        }
+    }
+}
+
 /// The whole file; every field optional.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -62,7 +86,89 @@ pub struct FileConfig {
     pub content_dir: Option<PathBuf>,
     /// Where the search index is built. Environment: `COURSEBOT_INDEX_DIR`. Default `index`.
     pub index_dir: Option<PathBuf>,
+    /// Address of the HTTP listener for `/metrics`, `/healthz` and `/readyz`, e.g.
+    /// `127.0.0.1:9464`. Environment: `COURSEBOT_METRICS_ADDR`. Default: off.
+    pub metrics_addr: Option<String>,
+    /// `text` (default) or `json`. Environment: `COURSEBOT_LOG_FORMAT`.
+    pub log_format: Option<LogFormat>,
+    /// How often the job runner looks for due work (ms). Environment: `COURSEBOT_TICK_MS`.
+    pub tick_ms: Option<u64>,
+    /// Longest time one job may take (ms). Environment: `COURSEBOT_JOB_TIMEOUT_MS`.
+    pub job_timeout_ms: Option<u64>,
+    /// How long `run` keeps trying to reach Discord at start (s).
+    /// Environment: `COURSEBOT_CONNECT_TIMEOUT_SECS`.
+    pub connect_timeout_secs: Option<u64>,
 }
+
+/// Every environment variable the configuration reads: (variable, coursebot.toml key, meaning).
+/// `coursebot run --help` lists them; a test checks that every key of the file has one.
+pub const ENV_VARS: &[(&str, &str, &str)] = &[
+    (
+        "DISCORD_TOKEN",
+        "discord.token",
+        "bot token (required for `run`)",
+    ),
+    (
+        "DISCORD_GUILDS",
+        "discord.guilds",
+        "guild ids, comma-separated: register commands there only (instant); empty: globally",
+    ),
+    (
+        "COURSEBOT_SHARDS",
+        "discord.shards",
+        "gateway shards this process runs, e.g. 0-3 (with COURSEBOT_SHARD_TOTAL); default: all Discord recommends",
+    ),
+    (
+        "COURSEBOT_SHARD_TOTAL",
+        "discord.shard_total",
+        "shards over all processes (with COURSEBOT_SHARDS)",
+    ),
+    (
+        "DISCORD_API_BASE",
+        "discord.api_base",
+        "base URL instead of https://discord.com (tests, staging)",
+    ),
+    (
+        "DATABASE_URL",
+        "database_url",
+        "database, default sqlite://coursebot.db",
+    ),
+    (
+        "COURSEBOT_CONTENT_DIR",
+        "content_dir",
+        "course files, default `content`",
+    ),
+    (
+        "COURSEBOT_INDEX_DIR",
+        "index_dir",
+        "search index directory, default `index`",
+    ),
+    (
+        "COURSEBOT_METRICS_ADDR",
+        "metrics_addr",
+        "serve /metrics, /healthz, /readyz here (e.g. 127.0.0.1:9464); default off",
+    ),
+    (
+        "COURSEBOT_LOG_FORMAT",
+        "log_format",
+        "`text` (default) or `json` (one object per line)",
+    ),
+    (
+        "COURSEBOT_TICK_MS",
+        "tick_ms",
+        "how often the job runner looks for due work, default 1000",
+    ),
+    (
+        "COURSEBOT_JOB_TIMEOUT_MS",
+        "job_timeout_ms",
+        "longest time one job may take, default 30000",
+    ),
+    (
+        "COURSEBOT_CONNECT_TIMEOUT_SECS",
+        "connect_timeout_secs",
+        "how long `run` keeps trying to reach Discord at start, default 300",
+    ),
+];
 
 /// Resolved configuration.
 #[derive(Debug, Clone)]
@@ -76,18 +182,91 @@ pub struct Config {
     pub database_url: String,
     pub content_dir: PathBuf,
     pub index_dir: PathBuf,
+    /// Where `/metrics`, `/healthz` and `/readyz` are served; `None`: not at all.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    pub log_format: LogFormat,
+    pub tick_ms: u64,
+    pub job_timeout_ms: u64,
+    pub connect_timeout_secs: u64,
 }
 
 /// Default database: a file next to where the bot runs, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://coursebot.db";
+/// How often the job runner looks for due work (ms).
+pub const DEFAULT_TICK_MS: u64 = 1000;
+/// Longest time one job may take (ms).
+pub const DEFAULT_JOB_TIMEOUT_MS: u64 = 30_000;
+/// How long to keep trying to reach Discord before giving up (s).
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 300;
+
+impl Default for Config {
+    /// The defaults alone: no file, no environment.
+    fn default() -> Self {
+        Config {
+            token: Secret::default(),
+            api_base: None,
+            guilds: Vec::new(),
+            shards: ShardPlan::Auto,
+            database_url: DEFAULT_DATABASE_URL.to_string(),
+            content_dir: PathBuf::from("content"),
+            index_dir: PathBuf::from("index"),
+            metrics_addr: None,
+            log_format: LogFormat::Text,
+            tick_ms: DEFAULT_TICK_MS,
+            job_timeout_ms: DEFAULT_JOB_TIMEOUT_MS,
+            connect_timeout_secs: DEFAULT_CONNECT_TIMEOUT_SECS,
+        }
+    }
+}
+
+/// Parse an environment variable's value, the error naming the variable.
+fn env_parse<T: std::str::FromStr>(
+    env: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    what: &str,
+) -> Result<Option<T>> {
+    match env(name) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("{name}={v:?} is not {what}")),
+    }
+}
+
+/// `DISCORD_GUILDS`: ids separated by commas (or spaces).
+fn parse_guilds(v: &str) -> Result<Vec<u64>> {
+    v.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<u64>().map_err(|_| {
+                anyhow::anyhow!(
+                    "DISCORD_GUILDS: `{s}` is not a guild id (a number); give ids separated by commas, e.g. DISCORD_GUILDS=123,456"
+                )
+            })
+        })
+        .collect()
+}
+
+fn parse_addr(v: &str, origin: &str) -> Result<std::net::SocketAddr> {
+    v.trim().parse().map_err(|_| {
+        anyhow::anyhow!("{origin}: `{v}` is not an address with a port, e.g. 127.0.0.1:9464")
+    })
+}
 
 impl Config {
     /// Load `file` (or `coursebot.toml` in the working directory when it exists) and apply the
     /// environment on top. A missing default file is fine; a named file that is missing or
     /// malformed is an error saying where.
     pub fn load(file: Option<&Path>) -> Result<Config> {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        Self::load_with(file, &env)
+        Self::load_with(file, &real_env)
+    }
+
+    /// The defaults with the environment applied, ignoring any file (tests, tools).
+    pub fn from_env() -> Result<Config> {
+        Self::layer(FileConfig::default(), &real_env)
     }
 
     pub fn load_with(file: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
@@ -98,6 +277,26 @@ impl Config {
             }
             None => FileConfig::default(),
         };
+        Self::layer(fc, env)
+    }
+
+    /// Defaults, then `fc`, then `env`.
+    fn layer(fc: FileConfig, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
+        let d = Config::default();
+        let metrics_addr = match env("COURSEBOT_METRICS_ADDR") {
+            Some(v) => Some(parse_addr(&v, "COURSEBOT_METRICS_ADDR")?),
+            None => match fc.metrics_addr.as_deref().map(str::trim) {
+                Some("") | None => None,
+                Some(v) => Some(parse_addr(v, "metrics_addr in the config file")?),
+            },
+        };
+        let log_format = match env("COURSEBOT_LOG_FORMAT") {
+            Some(v) => v
+                .parse()
+                .map_err(|e| anyhow::anyhow!("COURSEBOT_LOG_FORMAT: {e}"))?,
+            None => fc.log_format.unwrap_or(d.log_format),
+        };
+        let ms = "a whole number of milliseconds";
         let shards = {
             let range = env("COURSEBOT_SHARDS").or(fc.discord.shards.clone());
             let total = match env("COURSEBOT_SHARD_TOTAL") {
@@ -120,38 +319,56 @@ impl Config {
                 .unwrap_or(fc.discord.token),
             api_base: env("DISCORD_API_BASE").or(fc.discord.api_base),
             guilds: match env("DISCORD_GUILDS") {
-                Some(list) => parse_guilds(&list)?,
+                Some(v) => parse_guilds(&v)?,
                 None => fc.discord.guilds,
             },
             shards,
             database_url: env("DATABASE_URL")
                 .or(fc.database_url)
-                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+                .unwrap_or(d.database_url),
             content_dir: env("COURSEBOT_CONTENT_DIR")
                 .map(PathBuf::from)
                 .or(fc.content_dir)
-                .unwrap_or_else(|| PathBuf::from("content")),
+                .unwrap_or(d.content_dir),
             index_dir: env("COURSEBOT_INDEX_DIR")
                 .map(PathBuf::from)
                 .or(fc.index_dir)
-                .unwrap_or_else(|| PathBuf::from("index")),
+                .unwrap_or(d.index_dir),
+            metrics_addr,
+            log_format,
+            tick_ms: env_parse(env, "COURSEBOT_TICK_MS", ms)?
+                .or(fc.tick_ms)
+                .unwrap_or(d.tick_ms)
+                .max(10),
+            job_timeout_ms: env_parse(env, "COURSEBOT_JOB_TIMEOUT_MS", ms)?
+                .or(fc.job_timeout_ms)
+                .unwrap_or(d.job_timeout_ms)
+                .max(10),
+            connect_timeout_secs: env_parse(
+                env,
+                "COURSEBOT_CONNECT_TIMEOUT_SECS",
+                "a whole number of seconds",
+            )?
+            .or(fc.connect_timeout_secs)
+            .unwrap_or(d.connect_timeout_secs)
+            .max(1),
         })
     }
 }
 
-/// `DISCORD_GUILDS`: guild ids separated by commas or spaces.
-fn parse_guilds(list: &str) -> Result<Vec<u64>> {
-    list.split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<u64>().map_err(|_| {
-                UserError::Invalid(format!(
-                    "DISCORD_GUILDS: `{s}` is not a guild id (expected numbers separated by commas)"
-                ))
-                .into()
-            })
-        })
-        .collect()
+/// The process environment; a variable set to blanks counts as unset.
+fn real_env(k: &str) -> Option<String> {
+    std::env::var(k).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The `coursebot run --help` paragraph listing [`ENV_VARS`].
+pub fn env_help() -> String {
+    let mut s =
+        String::from("Environment (wins over coursebot.toml; the file key is in brackets):\n");
+    for (var, key, what) in ENV_VARS {
+        s.push_str(&format!("  {var:<32} [{key}] {what}\n"));
+    }
+    s
 }
 
 /// Which gateway shards one process runs.
@@ -273,6 +490,94 @@ mod tests {
         let none = |_: &str| None;
         let c = Config::load_with(Some(&f), &none).unwrap();
         assert_eq!(c.token.expose(), "file-token");
+    }
+
+    #[test]
+    fn every_key_comes_from_the_environment_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(
+            &f,
+            "metrics_addr = \"127.0.0.1:1\"\nlog_format = \"text\"\ntick_ms = 5000\njob_timeout_ms = 7\nconnect_timeout_secs = 9\n[discord]\nguilds = [1]\n",
+        )
+        .unwrap();
+        let c = Config::load_with(Some(&f), &|_| None).unwrap();
+        assert_eq!(c.metrics_addr, Some("127.0.0.1:1".parse().unwrap()));
+        assert_eq!(
+            (c.tick_ms, c.job_timeout_ms, c.connect_timeout_secs),
+            (5000, 10, 9)
+        );
+        let vars: std::collections::HashMap<&str, &str> = [
+            ("DISCORD_GUILDS", "1, 2,3"),
+            ("COURSEBOT_METRICS_ADDR", "0.0.0.0:9464"),
+            ("COURSEBOT_LOG_FORMAT", "JSON"),
+            ("COURSEBOT_TICK_MS", "50"),
+            ("COURSEBOT_JOB_TIMEOUT_MS", "2000"),
+            ("COURSEBOT_CONNECT_TIMEOUT_SECS", "4"),
+            ("COURSEBOT_CONTENT_DIR", "/c"),
+            ("COURSEBOT_INDEX_DIR", "/i"),
+            ("DISCORD_API_BASE", "http://x"),
+            ("DATABASE_URL", "sqlite://y.db"),
+            ("DISCORD_TOKEN", "t"),
+        ]
+        .into_iter()
+        .collect();
+        let env = |k: &str| vars.get(k).map(|v| v.to_string());
+        let c = Config::load_with(Some(&f), &env).unwrap();
+        assert_eq!(c.guilds, vec![1, 2, 3]);
+        assert_eq!(c.metrics_addr, Some("0.0.0.0:9464".parse().unwrap()));
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(
+            (c.tick_ms, c.job_timeout_ms, c.connect_timeout_secs),
+            (50, 2000, 4)
+        );
+        assert_eq!(c.content_dir, PathBuf::from("/c"));
+        assert_eq!(c.index_dir, PathBuf::from("/i"));
+        assert_eq!(c.api_base.as_deref(), Some("http://x"));
+        assert_eq!(c.database_url, "sqlite://y.db");
+        // Every variable the loader read is listed in ENV_VARS (so in `run --help`).
+        for k in vars.keys() {
+            assert!(ENV_VARS.iter().any(|(v, _, _)| v == k), "{k} not listed");
+        }
+        // And every key of the file has a variable: the example file names every key.
+        let example = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("coursebot.toml.example"),
+        )
+        .unwrap();
+        // Keys of the example, set or commented out (`# key = value`), under their table.
+        let mut keys = Vec::new();
+        let mut table = String::new();
+        for line in example.lines() {
+            let l = line.trim_start_matches(['#', ' ']);
+            if let Some(t) = l.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+                table = format!("{t}.");
+            } else if let Some((k, _)) = l.split_once(" = ") {
+                if k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                    keys.push(format!("{table}{k}"));
+                }
+            }
+        }
+        assert!(keys.len() >= 13, "{keys:?}");
+        for k in keys {
+            assert!(
+                ENV_VARS.iter().any(|(_, key, _)| *key == k),
+                "{k} has no variable"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_environment_values_name_the_variable() {
+        for (k, v) in [
+            ("DISCORD_GUILDS", "12,abc"),
+            ("COURSEBOT_TICK_MS", "fast"),
+            ("COURSEBOT_METRICS_ADDR", "localhost"),
+            ("COURSEBOT_LOG_FORMAT", "xml"),
+        ] {
+            let env = |q: &str| (q == k).then(|| v.to_string());
+            let e = Config::load_with(None, &env).unwrap_err().to_string();
+            assert!(e.contains(k), "{k}: {e}");
+        }
     }
 
     #[test]

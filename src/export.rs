@@ -1,11 +1,52 @@
-//! `coursebot export ...`: data out of SQLite as CSV or JSON.
+//! `coursebot export ...`: data out of SQLite as CSV or JSON. The database is opened
+//! read-only: exporting never creates, migrates or changes it, and a database that does not
+//! exist is an error naming the path.
 
 use crate::config::Config;
 use crate::store::quiz::{export_answers, ExportedAnswer};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::str::FromStr;
+
+/// Open the database of `url` read-only: an error naming the file when it does not exist.
+pub async fn open_read_only(url: &str) -> Result<SqlitePool> {
+    let opts = SqliteConnectOptions::from_str(url)
+        .with_context(|| {
+            format!("invalid DATABASE_URL `{url}` (expected e.g. sqlite://coursebot.db)")
+        })?
+        .read_only(true)
+        .create_if_missing(false);
+    let file = opts.get_filename().to_path_buf();
+    let in_memory = file.as_os_str().is_empty() || file.as_os_str() == ":memory:";
+    if !in_memory && !file.is_file() {
+        let shown = std::path::absolute(&file).unwrap_or(file);
+        anyhow::bail!(
+            "no database at {}: nothing to export. Run the export where the bot keeps its database, or set DATABASE_URL (e.g. DATABASE_URL=sqlite:///var/lib/coursebot/coursebot.db)",
+            shown.display()
+        );
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .with_context(|| format!("opening database {} read-only", file.display()))?;
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(&pool)
+    .await
+    .with_context(|| format!("reading {}", file.display()))?;
+    if tables == 0 {
+        anyhow::bail!(
+            "{} is not a coursebot database (no migrations table): check DATABASE_URL",
+            file.display()
+        );
+    }
+    Ok(pool)
+}
 
 /// Quote a CSV field when needed (RFC 4180).
 pub fn csv_field(s: &str) -> String {
@@ -35,7 +76,7 @@ pub async fn scores(
     guild: Option<u64>,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let pool = crate::store::connect(&config.database_url).await?;
+    let pool = open_read_only(&config.database_url).await?;
     let mut answers = export_answers(&pool, guild).await?;
     // Answers as text (canonical: whatever order the member saw), when the course loads.
     if let (Some(course), _) = crate::content::load_course_lenient(&config.content_dir) {
@@ -112,7 +153,7 @@ pub async fn progress(
     guild: Option<u64>,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let pool = crate::store::connect(&config.database_url).await?;
+    let pool = open_read_only(&config.database_url).await?;
     let rows = crate::store::certification::export_rows(&pool, guild).await?;
     match format {
         "csv" => {

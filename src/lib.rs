@@ -18,6 +18,7 @@ pub mod hash;
 pub mod jobs;
 pub mod library;
 pub mod office_hours;
+pub mod ops;
 pub mod quiz;
 pub mod search;
 pub mod store;

@@ -220,6 +220,7 @@ pub async fn answer(
     {
         return Err(UserError::Invalid("You already answered that question.".into()).into());
     }
+    crate::ops::metrics::answer_stored("exam");
     if position + 1 >= exam.questions.len() {
         Ok(ExamStep::Finished(Box::new(grade_exam(app, &exam).await?)))
     } else {

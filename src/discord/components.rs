@@ -179,7 +179,7 @@ async fn daily_component(
     code: AnswerCode,
     values: &[String],
 ) -> anyhow::Result<()> {
-    let app = &data.app;
+    let app = &data.app();
     let q_row = crate::store::quiz::get_quiz(&app.db, quiz)
         .await?
         .ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?;
@@ -207,7 +207,7 @@ async fn daily_answer(
     answer: &Answer,
 ) -> anyhow::Result<CreateInteractionResponse> {
     let g = guild.ok_or(UserError::GuildOnly)?.get();
-    match daily::answer(&data.app, quiz, g, user.get(), answer).await? {
+    match daily::answer(&data.app(), quiz, g, user.get(), answer).await? {
         daily::AnswerOutcome::Recorded { closes_at, picked } => Ok(ephemeral(format!(
             "Answer recorded. {}\nThe answer is revealed {}.",
             view::you_picked(&picked),
@@ -227,7 +227,7 @@ async fn practice_step(
     position: usize,
     answer: &Answer,
 ) -> anyhow::Result<CreateInteractionResponse> {
-    let app = &data.app;
+    let app = &data.app();
     let step = practice::answer(app, session, user, position, answer).await?;
     let q = daily::question(&app.course, &step.question_id)?;
     let feedback = view::practice_feedback(q, step.correct, &step.picked);
@@ -270,7 +270,7 @@ async fn read_more(
     c: &serenity::ComponentInteraction,
     qid: &str,
 ) -> anyhow::Result<()> {
-    let app = &data.app;
+    let app = &data.app();
     let q = daily::question(&app.course, qid)?;
     let m = app
         .course
@@ -316,7 +316,7 @@ async fn explain_button(
     query: &str,
     post: bool,
 ) -> anyhow::Result<()> {
-    let app = &data.app;
+    let app = &data.app();
     let search = app
         .search_within(std::time::Duration::from_secs(2))
         .await
@@ -382,7 +382,7 @@ async fn office_hours_component(
 ) -> anyhow::Result<()> {
     use crate::office_hours::PERSONAL_LEADS;
     use crate::store::office_hours as db;
-    let app = &data.app;
+    let app = &data.app();
     let g = c.guild_id.ok_or(UserError::GuildOnly)?.get();
     let stored = db::get(&app.db, g, series)
         .await?
@@ -448,7 +448,7 @@ async fn exam_step(
     answer: &Answer,
 ) -> anyhow::Result<CreateInteractionResponse> {
     use crate::certification::service::{self, ExamStep};
-    let app = &data.app;
+    let app = &data.app();
     let msg = match service::answer(app, exam, user, position, answer).await? {
         ExamStep::Next {
             exam,
@@ -507,7 +507,7 @@ impl Flow {
     /// The questions of practice session or exam `id`, how they are shown, its guild and the
     /// member it belongs to.
     async fn questions(self, data: &Data, id: i64) -> anyhow::Result<Sequence> {
-        let app = &data.app;
+        let app = &data.app();
         let found = match self {
             Flow::Practice => crate::store::practice::get_session(&app.db, id)
                 .await?
@@ -583,7 +583,8 @@ async fn sequenced_component(
     let qid = questions
         .get(position)
         .ok_or_else(|| UserError::Invalid("Unknown question.".into()))?;
-    let q = daily::question(&data.app.course, qid)?;
+    let app = data.app();
+    let q = daily::question(&app.course, qid)?;
     if code == AnswerCode::FillIn {
         modal_allowed(q)?;
         let modal = view::fill_in_modal(flow.target(seq, position));

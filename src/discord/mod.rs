@@ -10,14 +10,32 @@ pub mod render;
 
 use crate::app::App;
 use crate::error::UserError;
+use crate::ops::metrics::Outcome;
 use poise::serenity_prelude as serenity;
 use std::time::Instant;
 
 pub struct Data {
-    pub app: App,
+    /// The app as started; [`Data::app`] gives a fresh snapshot (the content may have been
+    /// reloaded since).
+    started: App,
     /// Per-member cooldown of posts the bot makes in a channel for a member.
     pub post_cooldowns: checks::PostCooldowns,
 }
+
+impl Data {
+    pub fn new(app: App) -> Data {
+        Data {
+            started: app,
+            post_cooldowns: Default::default(),
+        }
+    }
+
+    /// A snapshot of the app with the current content: one per interaction.
+    pub fn app(&self) -> App {
+        self.started.current()
+    }
+}
+
 pub type Error = anyhow::Error;
 pub type Context<'a> = poise::Context<'a, Data, Error>;
 
@@ -40,7 +58,7 @@ pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framew
                     ctx.set_invocation_data(Instant::now()).await;
                 })
             },
-            post_command: |ctx| Box::pin(log_done(ctx)),
+            post_command: |ctx| Box::pin(log_done(ctx, Outcome::Ok)),
             event_handler: |fw, ev| Box::pin(event_handler(fw, ev)),
             allowed_mentions: Some(render::no_pings()),
             initialize_owners: false,
@@ -57,10 +75,7 @@ pub fn framework(app: App, guilds: Vec<u64>, on_ready: OnReady) -> poise::Framew
                         .await?;
                 tracing::info!(user = %ready.user.name, ?outcome, "ready");
                 on_ready(&app, ctx.http.clone());
-                Ok(Data {
-                    app,
-                    post_cooldowns: Default::default(),
-                })
+                Ok(Data::new(app))
             })
         })
         .build()
@@ -94,16 +109,18 @@ pub async fn reply_embed(
     Ok(())
 }
 
-async fn log_done(ctx: Context<'_>) {
+/// Log a finished slash command once (command, guild, latency, outcome) and count it.
+async fn log_done(ctx: Context<'_>, outcome: Outcome) {
     let started = ctx.invocation_data::<Instant>().await.map(|t| *t);
-    let ms = started
-        .map(|t| t.elapsed().as_secs_f64() * 1000.0)
-        .unwrap_or(0.0);
+    let took = started.map(|t| t.elapsed()).unwrap_or_default();
+    let command = &ctx.command().qualified_name;
+    crate::ops::metrics::interaction(command, outcome, took);
     tracing::info!(
-        command = %ctx.command().qualified_name,
+        command = %command,
         guild = ctx.guild_id().map(|g| g.get()).unwrap_or(0),
         user = ctx.author().id.get(),
-        latency_ms = format!("{ms:.1}"),
+        latency_ms = format!("{:.1}", took.as_secs_f64() * 1000.0),
+        outcome = outcome.label(),
         "interaction"
     );
 }
@@ -111,6 +128,12 @@ async fn log_done(ctx: Context<'_>) {
 async fn on_error(err: poise::FrameworkError<'_, Data, Error>) {
     match err {
         poise::FrameworkError::Command { error, ctx, .. } => {
+            let outcome = if error.downcast_ref::<UserError>().is_some() {
+                Outcome::UserError
+            } else {
+                Outcome::Error
+            };
+            log_done(ctx, outcome).await;
             let msg = user_message(&error, &ctx.command().qualified_name);
             let reply = poise::CreateReply::default()
                 .content(msg)
@@ -124,6 +147,7 @@ async fn on_error(err: poise::FrameworkError<'_, Data, Error>) {
             error, input, ctx, ..
         } => {
             tracing::warn!(command = %ctx.command().qualified_name, input = ?input, error = %error, "unreadable options");
+            log_done(ctx, Outcome::UserError).await;
             options_not_understood(ctx).await;
         }
         poise::FrameworkError::CommandStructureMismatch {

@@ -27,10 +27,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How often the runner looks for due work (ms); `COURSEBOT_TICK_MS` overrides it.
-pub const DEFAULT_TICK_MS: u64 = 1000;
-/// Longest time one job may take (ms); `COURSEBOT_JOB_TIMEOUT_MS` overrides it.
-pub const DEFAULT_JOB_TIMEOUT_MS: u64 = 30_000;
+/// How often the runner looks for due work (ms); `COURSEBOT_TICK_MS` (`tick_ms`) overrides it.
+pub const DEFAULT_TICK_MS: u64 = crate::config::DEFAULT_TICK_MS;
+/// Longest time one job may take (ms); `COURSEBOT_JOB_TIMEOUT_MS` (`job_timeout_ms`) overrides it.
+pub const DEFAULT_JOB_TIMEOUT_MS: u64 = crate::config::DEFAULT_JOB_TIMEOUT_MS;
 /// Failures in a row after which a job is parked.
 pub const MAX_ATTEMPTS: i64 = 6;
 /// First retry delay; doubled on every failure up to [`MAX_BACKOFF_SECS`].
@@ -39,22 +39,21 @@ pub const MAX_BACKOFF_SECS: i64 = 3600;
 /// Due jobs started per tick.
 const BATCH: i64 = 100;
 
-fn env_ms(name: &str, default: u64) -> Duration {
-    Duration::from_millis(
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-            .max(10),
-    )
-}
-
-fn tick_interval() -> Duration {
-    env_ms("COURSEBOT_TICK_MS", DEFAULT_TICK_MS)
-}
-
-fn job_timeout() -> Duration {
-    env_ms("COURSEBOT_JOB_TIMEOUT_MS", DEFAULT_JOB_TIMEOUT_MS)
+/// The job kind as a metric label: one of the constants (a bounded set), `other` for a
+/// corrupt row.
+fn kind_label(kind: &str) -> &'static str {
+    [
+        quiz::POST,
+        quiz::REVEAL,
+        office_hours::SERIES,
+        certification::ANNOUNCE,
+        certification::ROLE_ADD,
+        certification::ROLE_REMOVE,
+        certification::EXAM_DM,
+    ]
+    .into_iter()
+    .find(|k| *k == kind)
+    .unwrap_or("other")
 }
 
 /// Why a job did not finish.
@@ -220,7 +219,7 @@ async fn handle_limited(
 /// Start the runner for `app`, sending through `http`. Abort the returned handle to stop it
 /// (between ticks nothing is lost: what is due stays in SQLite).
 pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
-    let every = tick_interval();
+    let every = app.timing.tick;
     let gate = Arc::new(RateGate::default());
     tokio::spawn(async move {
         tracing::info!(every_ms = every.as_millis() as u64, "job runner started");
@@ -246,8 +245,10 @@ pub async fn ticks(db: &sqlx::SqlitePool) -> i64 {
 
 /// One tick: scan for what became due, then run every due job row; returns how many ran.
 pub async fn tick(app: App, http: Arc<serenity::Http>, gate: Arc<RateGate>) -> usize {
+    // The content as it is now (a reload between ticks is picked up here).
+    let app = app.current();
     let now = app.clock.now();
-    let limit = job_timeout();
+    let limit = app.timing.job_timeout;
     // Scans, each isolated: one that fails does not hold up the others.
     let scans: [(&str, Scan); 3] = [
         ("quiz scan", Box::pin(quiz::scan(app.clone(), now))),
@@ -268,6 +269,7 @@ pub async fn tick(app: App, http: Arc<serenity::Http>, gate: Arc<RateGate>) -> u
     let mut ran = 0;
     match rows::due(&app.db, now, BATCH).await {
         Ok(due) => {
+            crate::ops::metrics::jobs_due(due.len());
             ran = due.len();
             let mut set = tokio::task::JoinSet::new();
             for job in due {
@@ -316,6 +318,21 @@ async fn handle(app: App, http: Arc<serenity::Http>, job: rows::Job) -> JobResul
 /// Store what a job's attempt did.
 async fn record(app: &App, job: &rows::Job, r: JobResult, now: DateTime<Utc>) -> sqlx::Result<()> {
     let what = format!("{}:{}", job.kind, job.key);
+    // Lag: from the tick that found the job due (at most one tick after its due time while
+    // the runner runs) to the end of this attempt, on the injected clock.
+    let lag = (app.clock.now() - now).to_std().unwrap_or_default();
+    let outcome = match &r {
+        Ok(Next::Done) => "done",
+        Ok(Next::Again(_)) => "again",
+        Err(Failure::Permanent(_)) => "parked",
+        Err(Failure::Transient(_) | Failure::RateLimited(_))
+            if job.attempts + 1 >= MAX_ATTEMPTS =>
+        {
+            "parked"
+        }
+        Err(Failure::Transient(_) | Failure::RateLimited(_)) => "retry",
+    };
+    crate::ops::metrics::job(kind_label(&job.kind), outcome, lag);
     match r {
         Ok(Next::Done) => rows::done(&app.db, job.id, now).await,
         Ok(Next::Again(at)) => rows::again(&app.db, job.id, at, now).await,

@@ -98,18 +98,22 @@ pub async fn reveal(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
         db::mark_revealed(&app.db, q.id).await?;
         return Ok(Next::Done);
     };
-    let Ok(question) = daily::question(&app.course, &q.question_id) else {
-        db::mark_revealed(&app.db, q.id).await?;
-        return Ok(Next::Done);
-    };
     let fig = daily::reveal_figures(app, q.id).await?;
-    let (embed, rows) = view::daily_reveal(
-        &app.course,
-        question,
-        Presentation::of_quiz(&q),
-        fig.answered,
-        fig.percent_right(),
-    );
+    // A content reload may have removed the question while the quiz was open: reveal what
+    // was stored (the figures; points come from the stored grading) instead of its answer.
+    let (embed, rows) = match daily::question(&app.course, &q.question_id) {
+        Ok(question) => view::daily_reveal(
+            &app.course,
+            question,
+            Presentation::of_quiz(&q),
+            fig.answered,
+            fig.percent_right(),
+        ),
+        Err(_) => {
+            tracing::warn!(quiz = q.id, question = %q.question_id, "question left the course while the quiz was open; revealed without it");
+            view::daily_reveal_removed(&q.question_id, fig.answered, fig.percent_right())
+        }
+    };
     let edit = EditMessage::new()
         .embed(embed)
         .components(rows)

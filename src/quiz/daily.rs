@@ -212,6 +212,7 @@ pub async fn answer(
         .map_err(|e| UserError::Invalid(e.user_message()))?;
     let correct = grade(q, a);
     if db::record_answer(&app.db, quiz_id, guild, user, &a.encode(), correct, now).await? {
+        crate::ops::metrics::answer_stored("daily");
         Ok(AnswerOutcome::Recorded {
             closes_at: quiz.closes_at,
             picked: a.describe(q),

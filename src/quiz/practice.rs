@@ -223,6 +223,7 @@ pub async fn answer(
     {
         return Err(UserError::Invalid("You already answered that question.".into()).into());
     }
+    crate::ops::metrics::answer_stored("practice");
     let prev = db::reviews(&app.db, user)
         .await?
         .get(&qid)

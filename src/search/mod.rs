@@ -346,13 +346,16 @@ impl SearchIndex {
     /// Like [`SearchIndex::search`], and when nothing answers well enough, the headings of the
     /// nearest passages ("did you mean").
     pub fn answer(&self, query: &str, limit: usize) -> Answer {
-        match self.try_answer(query, limit.clamp(1, MAX_LIMIT)) {
+        let started = std::time::Instant::now();
+        let a = match self.try_answer(query, limit.clamp(1, MAX_LIMIT)) {
             Ok(a) => a,
             Err(e) => {
                 tracing::error!(error = %e, "search failed");
                 Answer::default()
             }
-        }
+        };
+        crate::ops::metrics::search(started.elapsed());
+        a
     }
 
     fn idf(&self, t: &str) -> f32 {

@@ -86,6 +86,15 @@ impl TestBot {
         Self::launch(fake, dir, clock, o.content).await
     }
 
+    /// Start the bot on an existing fake Discord (set up routes first) and return as soon as
+    /// the app is open, without waiting for READY (to observe the bot while it connects).
+    pub async fn start_on(fake: Arc<FakeDiscord>, o: Options) -> TestBot {
+        init_env();
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let clock = ManualClock::new(o.start);
+        Self::launch_inner(fake, dir, clock, o.content, ShardPlan::Auto, TOKEN, false).await
+    }
+
     async fn launch(
         fake: Arc<FakeDiscord>,
         dir: Arc<TempDir>,
@@ -107,6 +116,18 @@ impl TestBot {
         shards: ShardPlan,
         token: &str,
     ) -> TestBot {
+        Self::launch_inner(fake, dir, clock, content, shards, token, true).await
+    }
+
+    async fn launch_inner(
+        fake: Arc<FakeDiscord>,
+        dir: Arc<TempDir>,
+        clock: ManualClock,
+        content: PathBuf,
+        shards: ShardPlan,
+        token: &str,
+        wait_ready: bool,
+    ) -> TestBot {
         init_env();
         let config = Config {
             token: Secret::new(token),
@@ -116,6 +137,8 @@ impl TestBot {
             database_url: format!("sqlite://{}", dir.path().join("bot.db").display()),
             content_dir: content,
             index_dir: dir.path().join("index"),
+            // The rest (job runner timings...) from the environment, as `run` reads it.
+            ..Config::from_env().expect("the test environment is a valid configuration")
         };
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -142,12 +165,14 @@ impl TestBot {
             let _ = done_tx.send(r);
         });
         let app = app_rx.await.expect("bot runtime started");
-        // Ready: commands registered (when the set changed since the last start on this
-        // database) and the job runner started.
-        tokio::time::timeout(std::time::Duration::from_secs(30), ready_rx)
-            .await
-            .expect("the bot was ready within 30 s")
-            .expect("the bot started");
+        if wait_ready {
+            // Ready: commands registered (when the set changed since the last start on this
+            // database) and the job runner started.
+            tokio::time::timeout(std::time::Duration::from_secs(30), ready_rx)
+                .await
+                .expect("the bot was ready within 30 s")
+                .expect("the bot started");
+        }
         TestBot {
             fake,
             app,

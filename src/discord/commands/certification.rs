@@ -21,7 +21,7 @@ pub async fn progress(
     ctx: Context<'_>,
     #[description = "Member (default: you)"] member: Option<serenity::User>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let user = member.as_ref().unwrap_or(ctx.author());
     let who = user.id.get();
@@ -63,7 +63,7 @@ pub async fn start(
     #[autocomplete = "autocomplete_path"]
     path: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let e = service::start_exam(app, g, ctx.author().id.get(), &path).await?;
     let q = crate::quiz::daily::question(&app.course, &e.questions[0])?;
@@ -87,7 +87,7 @@ pub async fn start(
 /// Continue your exam in progress where you left it.
 #[poise::command(slash_command, guild_only)]
 pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let user = ctx.author().id.get();
     let Some(e) = db::open_exam(&app.db, g, user).await? else {
@@ -167,7 +167,7 @@ pub async fn submit(
     path: String,
     #[description = "Link to your repository or portfolio"] link: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let (id, what) = service::submit_capstone(app, g, ctx.author().id.get(), &path, &link).await?;
     ephemeral(ctx, format!("Your {what} is submitted (#{id}). A moderator will review it; you will get a direct message.")).await
@@ -176,7 +176,7 @@ pub async fn submit(
 /// Submissions awaiting review (moderators).
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn queue(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -217,7 +217,7 @@ pub async fn approve(
     ctx: Context<'_>,
     #[description = "Submission number"] id: i64,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -258,7 +258,7 @@ pub async fn reject(
     #[max_length = 1000]
     reason: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -294,7 +294,7 @@ pub async fn holders(
     #[autocomplete = "autocomplete_path"]
     path: Option<String>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let cert = match path.as_deref() {
         Some(p) => Some(
@@ -343,7 +343,7 @@ pub async fn revoke(
     #[max_length = 500]
     reason: String,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;

@@ -18,7 +18,12 @@ async fn autocomplete_topic(
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
     let started = std::time::Instant::now();
-    let choices = match ctx.data().app.search_within(AUTOCOMPLETE_INDEX_WAIT).await {
+    let choices = match ctx
+        .data()
+        .app()
+        .search_within(AUTOCOMPLETE_INDEX_WAIT)
+        .await
+    {
         Some(s) => s
             .suggest(partial, MAX_CHOICES)
             .into_iter()
@@ -50,7 +55,7 @@ pub async fn explain(
     #[description = "Only you see the answer (you can still post it in the channel)"]
     private: Option<bool>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let search = app
         .search_within(INDEX_WAIT)
         .await

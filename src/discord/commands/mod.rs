@@ -31,5 +31,6 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         staff::officehours_admin(),
         staff::capstone_admin(),
         staff::certs_admin(),
+        staff::admin(),
     ]
 }

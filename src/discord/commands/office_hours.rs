@@ -74,7 +74,7 @@ pub async fn schedule(
     #[channel_types("Voice", "Stage")]
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, PERM, PERM_NAME)
         .await?;
@@ -163,7 +163,7 @@ const LIST_DATES: usize = 4;
 /// The next office hours, in your own timezone.
 #[poise::command(slash_command, guild_only)]
 pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let now = app.clock.now();
     let mut items: Vec<(Series, Vec<crate::office_hours::Occurrence>)> = db::active_of(&app.db, g)
@@ -208,7 +208,7 @@ pub async fn edit(
     #[channel_types("Voice", "Stage")]
     channel: Option<serenity::PartialChannel>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, PERM, PERM_NAME)
         .await?;
@@ -325,7 +325,7 @@ pub async fn cancel(
     ctx: Context<'_>,
     #[description = "Session number (see /officehours list)"] id: i64,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, PERM, PERM_NAME)
         .await?;
@@ -353,7 +353,7 @@ pub async fn cancel(
 /// An .ics file of the office hours, for your calendar app.
 #[poise::command(slash_command, guild_only)]
 pub async fn calendar(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let series: Vec<Series> = db::active_of(&app.db, g)
         .await?

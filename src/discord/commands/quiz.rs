@@ -33,7 +33,7 @@ pub async fn autocomplete_module(
     let p = partial.trim().to_lowercase();
     let choices = ctx
         .data()
-        .app
+        .app()
         .course
         .modules
         .iter()
@@ -56,7 +56,7 @@ pub async fn autocomplete_path(
     let p = partial.trim().to_lowercase();
     let choices = ctx
         .data()
-        .app
+        .app()
         .course
         .paths
         .iter()
@@ -97,7 +97,7 @@ pub async fn schedule(
     #[max = 1440]
     window: Option<i64>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -138,7 +138,7 @@ pub async fn unschedule(
     #[channel_types("Text", "News")]
     channel: serenity::ChannelId,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -156,7 +156,7 @@ pub async fn unschedule(
 /// List this server's daily quizzes.
 #[poise::command(slash_command, guild_only)]
 pub async fn schedules(ctx: Context<'_>) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let list = db::schedules_of(&app.db, g).await?;
     if list.is_empty() {
@@ -188,7 +188,7 @@ pub async fn stats(
     #[autocomplete = "autocomplete_module"]
     module: Option<String>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx)
         .require_moderator(app, MOD_PERM, MOD_PERM_NAME)
         .await?;
@@ -277,7 +277,7 @@ async fn start_practice(
     count: Option<i64>,
     kind: practice::Kind,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let (s, m) = practice::start(app, g, ctx.author().id.get(), &module, count, kind).await?;
     let q = daily::question(&app.course, &s.questions[0])?;
@@ -332,7 +332,7 @@ pub async fn leaderboard(
     #[autocomplete = "autocomplete_path"]
     path: Option<String>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let period = match period.as_deref() {
         None => scoring::Period::All,
@@ -436,7 +436,7 @@ pub async fn score(
     ctx: Context<'_>,
     #[description = "Member (default: you)"] member: Option<serenity::UserId>,
 ) -> Result<(), Error> {
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let g = Actor::from_ctx(&ctx).guild()?;
     let who = member.map(|m| m.get()).unwrap_or(ctx.author().id.get());
     let c = crate::quiz::stats::member_score(app, g, who).await?;

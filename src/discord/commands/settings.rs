@@ -35,7 +35,7 @@ pub async fn settings(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn show(ctx: Context<'_>) -> Result<(), Error> {
     let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let s = db::get(&app.db, g).await?;
     let mut text = String::from("**Course bot settings**\n");
     text.push_str(&format!(
@@ -72,7 +72,7 @@ pub async fn announcements(
     channel: serenity::ChannelId,
 ) -> Result<(), Error> {
     let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     db::set_announce_channel(&app.db, g, Some(channel.get()), app.clock.now()).await?;
     reply(
         ctx,
@@ -88,7 +88,7 @@ pub async fn moderator_role(
     #[description = "Moderator role"] role: serenity::RoleId,
 ) -> Result<(), Error> {
     let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     db::set_moderator_role(&app.db, g, Some(role.get()), app.clock.now()).await?;
     reply(ctx, format!("Moderator role set to <@&{}>.", role.get())).await
 }
@@ -100,7 +100,7 @@ async fn autocomplete_cert(
     let p = partial.to_lowercase();
     let choices = ctx
         .data()
-        .app
+        .app()
         .course
         .certifications
         .iter()
@@ -125,7 +125,7 @@ pub async fn cert_role(
 ) -> Result<(), Error> {
     let actor = Actor::from_ctx(&ctx);
     let g = actor.require(PERM, PERM_NAME)?;
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let cert = app
         .course
         .certifications
@@ -170,7 +170,7 @@ pub async fn reminders(
     #[description = "Lead times before each session, e.g. 24h, 15m"] leads: String,
 ) -> Result<(), Error> {
     let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     let parsed = crate::office_hours::parse_leads(&leads).map_err(UserError::Invalid)?;
     crate::store::office_hours::set_leads(&app.db, g, &parsed, app.clock.now()).await?;
     let text = parsed
@@ -197,7 +197,7 @@ pub async fn certification(
     remove_previous_role: Option<bool>,
 ) -> Result<(), Error> {
     let g = Actor::from_ctx(&ctx).require(PERM, PERM_NAME)?;
-    let app = &ctx.data().app;
+    let app = &ctx.data().app();
     db::set_certification_options(
         &app.db,
         g,

@@ -215,6 +215,31 @@ pub fn daily_reveal(
     (embed, rows)
 }
 
+/// The reveal of a daily quiz whose question was removed from the course (a content reload
+/// while it was open): what was stored (how many answered, how many were right; points were
+/// awarded from the stored grading) without the question's text, and no buttons.
+pub fn daily_reveal_removed(
+    question_id: &str,
+    answered: usize,
+    percent_right: u32,
+) -> (CreateEmbed, Vec<CreateActionRow>) {
+    let figures = if answered == 0 {
+        "Nobody answered this one.".to_string()
+    } else {
+        format!("**{answered}** answered · **{percent_right}%** got it right")
+    };
+    let embed = CreateEmbed::new()
+        .title("Daily quiz · closed")
+        .description(truncate(
+            &format!(
+                "This question (`{question_id}`) was removed from the course while the quiz was open, so its answer is not shown. Answers were graded when they were given and points are awarded as usual.\n\n{figures}"
+            ),
+            4000,
+        ))
+        .color(COLOR);
+    (embed, Vec::new())
+}
+
 /// A practice question.
 pub fn practice_question(
     course: &Course,
