@@ -156,9 +156,10 @@ fn http_client(config: &Config) -> serenity::Http {
     http.build()
 }
 
-/// `coursebot register-commands`: register the command set now (whatever is stored) and
-/// remember its hash. Returns what to print.
-pub async fn register_commands(config: &Config) -> Result<String> {
+/// `coursebot register-commands [--force]`: register the command set when it differs from
+/// the stored one (always with `force`) and remember its hash. Returns what to print.
+pub async fn register_commands(config: &Config, force: bool) -> Result<String> {
+    use crate::discord::registration::{self, Outcome};
     if config.token.is_empty() {
         bail!(NO_TOKEN_HELP);
     }
@@ -167,17 +168,27 @@ pub async fn register_commands(config: &Config) -> Result<String> {
     }
     let db = crate::store::connect(&config.database_url).await?;
     let http = http_client(config);
-    crate::discord::registration::ensure_application_id(&http).await?;
     let now = SystemClock.now();
-    crate::discord::registration::register(&db, &http, &config.guilds, now).await?;
-    db.close().await;
-    Ok(if config.guilds.is_empty() {
-        "slash commands registered globally".to_string()
+    let outcome = if force {
+        registration::ensure_application_id(&http).await?;
+        registration::register(&db, &http, &config.guilds, now).await?;
+        Outcome::Registered
     } else {
-        format!(
-            "slash commands registered in {} guild(s)",
-            config.guilds.len()
-        )
+        registration::register_if_changed(&db, &http, &config.guilds, now).await?
+    };
+    db.close().await;
+    let place = if config.guilds.is_empty() {
+        "globally".to_string()
+    } else {
+        format!("in {} guild(s)", config.guilds.len())
+    };
+    Ok(match outcome {
+        Outcome::Registered => format!("slash commands registered {place}"),
+        Outcome::Unchanged => {
+            format!(
+                "slash commands already registered {place} (unchanged; --force registers anyway)"
+            )
+        }
     })
 }
 

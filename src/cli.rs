@@ -34,9 +34,14 @@ pub enum Command {
     #[command(after_help = crate::config::env_help())]
     Run(RunArgs),
     /// Register the slash commands with Discord (globally, or in the guilds of
-    /// `[discord] guilds`) and remember which set was registered, so that `run` (any number of
-    /// processes) registers again only when the set changes.
-    RegisterCommands,
+    /// `[discord] guilds` / DISCORD_GUILDS) when the set differs from the one last registered,
+    /// and remember it, so that `run` (any number of processes) does not register again.
+    RegisterCommands {
+        /// Register even when the stored hash says this set is already registered (after
+        /// commands were deleted in the Developer Portal, say).
+        #[arg(long)]
+        force: bool,
+    },
     /// Validate every content file; print problems as `path:line: message`; exit 1 if any.
     /// Besides the format, it applies the author checks (labs, section lengths, explanations
     /// that give a reason, right choices that are not the longest, no duplicate prompts).
@@ -206,9 +211,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             rt.block_on(crate::bot::run(config))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::RegisterCommands => {
+        Command::RegisterCommands { force } => {
             let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
-            let n = rt.block_on(crate::bot::register_commands(&config))?;
+            let n = rt.block_on(crate::bot::register_commands(&config, force))?;
             println!("{n}");
             Ok(ExitCode::SUCCESS)
         }

@@ -610,6 +610,14 @@ mod tests {
         assert!(!c.shards.runs_shard_zero());
         let c = Config::load_with(None, &|_| None).unwrap();
         assert_eq!(c.shards, ShardPlan::Auto);
+        let env = |k: &str| (k == "DISCORD_GUILDS").then(|| "5, 6".to_string());
+        assert_eq!(
+            Config::load_with(Some(&f), &env).unwrap().guilds,
+            vec![5, 6]
+        );
+        let env = |k: &str| (k == "DISCORD_GUILDS").then(|| "5;6".to_string());
+        let e = Config::load_with(Some(&f), &env).unwrap_err().to_string();
+        assert!(e.contains("DISCORD_GUILDS") && e.contains("5;6"), "{e}");
         let env = |k: &str| (k == "COURSEBOT_SHARD_TOTAL").then(|| "eight".to_string());
         let e = Config::load_with(Some(&f), &env).unwrap_err().to_string();
         assert!(

@@ -236,31 +236,40 @@ async fn register_commands_is_a_step_of_its_own() {
     let cfg = dir.path().join("coursebot.toml");
     std::fs::write(&cfg, format!("[discord]\nguilds = [{GUILD_ID}]\n")).unwrap();
     let db = format!("sqlite://{}", dir.path().join("bot.db").display());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coursebot"))
-        .args(["--config", cfg.to_str().unwrap(), "register-commands"])
-        .env(
-            "DISCORD_TOKEN",
-            "MTIzNDU2Nzg5.GhIjKl.SECRET-TOKEN-never-in-logs",
-        )
-        .env("DISCORD_API_BASE", &fake.rest_url)
-        .env("DATABASE_URL", &db)
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("registered in 1 guild"), "{stdout}");
-    assert!(
-        !stderr.contains("SECRET-TOKEN"),
-        "the token leaked: {stderr}"
-    );
+    let register = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_coursebot"))
+            .args(["--config", cfg.to_str().unwrap(), "register-commands"])
+            .args(extra)
+            .env(
+                "DISCORD_TOKEN",
+                "MTIzNDU2Nzg5.GhIjKl.SECRET-TOKEN-never-in-logs",
+            )
+            .env("DISCORD_API_BASE", &fake.rest_url)
+            .env("DATABASE_URL", &db)
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        );
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        assert!(
+            !stderr.contains("SECRET-TOKEN"),
+            "the token leaked: {stderr}"
+        );
+        stdout
+    };
     let path = format!("/api/v10/applications/{APP_ID}/guilds/{GUILD_ID}/commands");
-    assert_eq!(fake.count(|r| r.method == "PUT" && r.path == path), 1);
-    // A bot started afterwards on that database does not register again.
+    let puts = || fake.count(|r| r.method == "PUT" && r.path == path);
+    let stdout = tokio::task::block_in_place(|| register(&[]));
+    assert!(stdout.contains("registered in 1 guild"), "{stdout}");
+    assert_eq!(puts(), 1);
+    let stdout = tokio::task::block_in_place(|| register(&[]));
+    assert!(stdout.contains("already registered"), "{stdout}");
+    assert_eq!(puts(), 1, "unchanged: not registered again");
+    // A bot started afterwards on that database does not register again either.
     let bot = TestBot::launch_sharded(
         fake.clone(),
         dir.clone(),
@@ -272,6 +281,9 @@ async fn register_commands_is_a_step_of_its_own() {
     .await;
     assert_eq!(puts_of_commands(&fake), 1);
     bot.stop().await.unwrap();
+    let stdout = tokio::task::block_in_place(|| register(&["--force"]));
+    assert!(stdout.contains("registered in 1 guild"), "{stdout}");
+    assert_eq!(puts(), 2, "--force registers anyway");
     // Bad input is refused with the flag named.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_coursebot"))
         .args(["run", "--shards", "3-1", "--shard-total", "4"])

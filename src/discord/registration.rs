@@ -93,6 +93,7 @@ pub enum Outcome {
 }
 
 /// Register only when the stored hash differs from the current set's (or none is stored).
+/// Without a gateway session the application id is asked from Discord first.
 pub async fn register_if_changed(
     db: &crate::store::Db,
     http: &serenity::Http,
@@ -105,6 +106,7 @@ pub async fn register_if_changed(
         tracing::info!(commands_hash = %hash, "slash commands already registered; not registering again");
         return Ok(Outcome::Unchanged);
     }
+    ensure_application_id(http).await?;
     register(db, http, guilds, now).await?;
     Ok(Outcome::Registered)
 }

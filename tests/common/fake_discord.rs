@@ -734,6 +734,25 @@ impl FakeDiscord {
         sent
     }
 
+    /// A click on a button of `message` in `guild` (routed to the guild's shard).
+    pub async fn click_in(
+        &self,
+        guild: u64,
+        member: &Member,
+        message: &Value,
+        custom_id: &str,
+    ) -> Sent {
+        let data = json!({"component_type": 2, "custom_id": custom_id});
+        let channel = message["channel_id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(CHANNEL_ID);
+        let (sent, mut d) = self.base_interaction_in(3, member, data, channel, Some(guild));
+        d["message"] = message.clone();
+        self.dispatch("INTERACTION_CREATE", d).await;
+        sent
+    }
+
     /// A modal submit with text inputs `fields` (custom_id, value).
     pub async fn modal_submit(
         &self,
