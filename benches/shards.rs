@@ -71,7 +71,14 @@ async fn run(guilds: u64, processes: u32, per_second: u32) {
         .await;
     assert!(reply_text(&fake.callback(&s).await).contains("Daily quiz scheduled"));
     // The other guilds: the same schedule, one channel each, guild ids spread over the shards.
-    let mut tx = bot.app.db.begin().await.unwrap();
+    let mut tx = bot
+        .app
+        .db
+        .as_sqlite()
+        .expect("this bench runs on SQLite")
+        .begin()
+        .await
+        .unwrap();
     for i in 1..guilds {
         sqlx::query(
             "INSERT INTO quiz_schedules (guild_id, channel_id, local_time, timezone, pool_label, modules,

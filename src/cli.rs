@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::str::FromStr;
 
 /// `coursebot --version`: the crate version and, when built from git, the commit (build.rs).
 pub const VERSION: &str = env!("COURSEBOT_VERSION");
@@ -100,6 +101,16 @@ pub enum Command {
     Backup {
         /// The new file (refused if it exists).
         path: PathBuf,
+    },
+    /// Copy every table of an SQLite database into PostgreSQL (migrated first), idempotent and
+    /// verified by row counts: the move from one process to several (docs/DEPLOYMENT.md).
+    Migrate {
+        /// The SQLite database, e.g. sqlite://coursebot.db (stop the bot first).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database, e.g. postgres://user:password@host/coursebot.
+        #[arg(long)]
+        to: String,
     },
     /// Export data from the database (DATABASE_URL, opened read-only) to standard output.
     Export {
@@ -336,6 +347,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Chart(args) => chart(&config, args),
+        Command::Migrate { from, to } => migrate(&from, &to),
         Command::Backup { path } => {
             let url = &config.database_url;
             if !url.starts_with("sqlite:") {
@@ -441,6 +453,47 @@ fn chart(config: &Config, a: ChartArgs) -> Result<ExitCode> {
     })?;
     std::fs::write(&a.out, &png).with_context(|| format!("writing {}", a.out.display()))?;
     println!("wrote {} ({} bytes)", a.out.display(), png.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `coursebot migrate --from sqlite://… --to postgres://…`.
+fn migrate(from: &str, to: &str) -> Result<ExitCode> {
+    use crate::store::{is_postgres, redact, Db};
+    if !from.starts_with("sqlite:") {
+        anyhow::bail!(
+            "--from must be an sqlite:// URL (the database to move), not `{}`",
+            redact(from)
+        );
+    }
+    if !is_postgres(to) {
+        anyhow::bail!(
+            "--to must be a postgres:// URL (the database to fill), not `{}`",
+            redact(to)
+        );
+    }
+    let file = sqlx::sqlite::SqliteConnectOptions::from_str(from)
+        .with_context(|| format!("invalid --from `{}`", redact(from)))?
+        .get_filename()
+        .to_path_buf();
+    if !file.exists() {
+        anyhow::bail!(
+            "no database at {}: nothing to migrate (check --from)",
+            file.display()
+        );
+    }
+    let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+    let report = rt.block_on(async {
+        let src = Db::connect(from).await?;
+        let dst = Db::connect(to).await?;
+        let (Some(s), Some(d)) = (src.as_sqlite(), dst.as_postgres()) else {
+            anyhow::bail!("--from must be SQLite and --to PostgreSQL");
+        };
+        let r = crate::store::copy::sqlite_to_postgres(s, d).await;
+        src.close().await;
+        dst.close().await;
+        r
+    })?;
+    print!("{}", crate::store::copy::render(&report));
     Ok(ExitCode::SUCCESS)
 }
 
