@@ -78,7 +78,7 @@ pub async fn answers(
             let difficulty = mix(qn as u64) % 60;
             for i in 0..members {
                 let h = mix((i << 20) ^ (qn as u64) ^ 0x9e37);
-                if h % 3 == 0 {
+                if h.is_multiple_of(3) {
                     continue;
                 }
                 let skill = 30 + (i * 60 / members.max(1));
