@@ -102,7 +102,7 @@ fn main() {
     );
 
     // Gathering the data (SQLite + building the view), as the commands do.
-    let gather = |f: &dyn Fn() -> ()| {
+    let gather = |f: &dyn Fn()| {
         let mut t = Vec::new();
         for _ in 0..(n / 4).max(5) {
             let s = Instant::now();

@@ -14,11 +14,7 @@ fn compose() -> Value {
 fn command(service: &Value) -> Vec<String> {
     service["command"]
         .as_sequence()
-        .map(|s| {
-            s.iter()
-                .map(|v| v.as_str().unwrap().to_string())
-                .collect()
-        })
+        .map(|s| s.iter().map(|v| v.as_str().unwrap().to_string()).collect())
         .unwrap_or_default()
 }
 
@@ -56,7 +52,9 @@ fn shard_processes_cover_every_shard_once_with_one_total() {
         totals.push(total);
         covered.extend(first..=last);
         // Merged anchors: every runner has the database and waits for the registration.
-        let url = svc["environment"]["DATABASE_URL"].as_str().unwrap_or_default();
+        let url = svc["environment"]["DATABASE_URL"]
+            .as_str()
+            .unwrap_or_default();
         assert!(url.starts_with("postgres://"), "{name}: DATABASE_URL {url}");
         assert_eq!(
             svc["depends_on"]["register"]["condition"].as_str(),
@@ -68,7 +66,11 @@ fn shard_processes_cover_every_shard_once_with_one_total() {
     totals.dedup();
     assert_eq!(totals.len(), 1, "one --shard-total everywhere: {totals:?}");
     covered.sort();
-    assert_eq!(covered, (0..totals[0]).collect::<Vec<_>>(), "each shard exactly once");
+    assert_eq!(
+        covered,
+        (0..totals[0]).collect::<Vec<_>>(),
+        "each shard exactly once"
+    );
     assert_eq!(
         command(&doc["services"]["register"]),
         vec!["register-commands".to_string()]
