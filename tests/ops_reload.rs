@@ -250,7 +250,13 @@ async fn an_open_daily_quiz_whose_question_was_removed_still_closes_and_reveals(
     // The question leaves the course while the quiz is open.
     remove_question(&content.join(format!("questions/{}.toml", q.module)), &q.id);
     let r = reload(fake, &admin()).await;
-    assert!(text_of(&r).contains("Content reloaded"), "{r}");
+    // The other test of this binary sends SIGHUP to the whole process, which reloads this bot
+    // too: if that came first, the moderator's reload finds nothing new. Either way the
+    // question is gone now.
+    assert!(
+        text_of(&r).contains("Content reloaded") || text_of(&r).contains("did not change"),
+        "{r}"
+    );
     assert!(bot.app.current().course.question(&q.id).is_none());
 
     // Answering it now is refused clearly (nothing panics).
