@@ -263,6 +263,9 @@ async fn readiness_follows_the_gateway_and_metrics_move_with_the_work() {
     assert!(after.has(m::DB_POOL_IDLE));
     // The readiness probe's database ping is timed.
     assert!(after.sum(m::DB_QUERY_SECONDS, &[("op", "health.ping")]) >= 1.0);
+    // So is every store query, labelled by its store module (on_db!).
+    assert!(after.sum(m::DB_QUERY_SECONDS, &[("op", "coursebot::store::quiz")]) >= 1.0);
+    assert!(after.sum(m::DB_QUERY_SECONDS, &[("op", "coursebot::store::settings")]) >= 1.0);
     let hash = format!("{:016x}", bot.app.content().hash);
     assert_eq!(after.get(m::CONTENT_INFO, &[("hash", &hash)]), 1.0);
     assert!(after.has(m::INDEX_BUILD));

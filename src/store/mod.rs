@@ -100,7 +100,10 @@ impl<'c> From<&'c mut Tx> for Exec<'c> {
 #[macro_export]
 macro_rules! on_db {
     ($handle:expr, |$ex:ident| $body:expr) => {{
-        match ::core::convert::Into::<$crate::store::Exec<'_>>::into($handle) {
+        // Timed per store module (`coursebot::store::quiz`, …: a bounded label set), waiting
+        // for a pooled connection included; an early `?` return is not timed.
+        let __started = ::std::time::Instant::now();
+        let __result = match ::core::convert::Into::<$crate::store::Exec<'_>>::into($handle) {
             $crate::store::Exec::Sqlite(hold) => {
                 let mut held;
                 let $ex: &mut ::sqlx::SqliteConnection = match hold {
@@ -123,7 +126,9 @@ macro_rules! on_db {
                 };
                 $body
             }
-        }
+        };
+        $crate::ops::metrics::observe_db_query(::core::module_path!(), __started.elapsed());
+        __result
     }};
 }
 pub use on_db;
