@@ -8,7 +8,6 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::str::FromStr;
 
 /// `coursebot --version`: the crate version and, when built from git, the commit (build.rs).
 pub const VERSION: &str = env!("COURSEBOT_VERSION");
@@ -471,16 +470,7 @@ fn migrate(from: &str, to: &str) -> Result<ExitCode> {
             redact(to)
         );
     }
-    let file = sqlx::sqlite::SqliteConnectOptions::from_str(from)
-        .with_context(|| format!("invalid --from `{}`", redact(from)))?
-        .get_filename()
-        .to_path_buf();
-    if !file.exists() {
-        anyhow::bail!(
-            "no database at {}: nothing to migrate (check --from)",
-            file.display()
-        );
-    }
+    crate::store::existing_sqlite(from, "nothing to migrate (check --from)")?;
     let rt = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
     let report = rt.block_on(async {
         let src = Db::connect(from).await?;

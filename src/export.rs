@@ -7,10 +7,9 @@ use crate::ids::{GuildId, UserId};
 use crate::store::quiz::{export_answers, ExportedAnswer};
 use anyhow::{Context, Result};
 use serde::Serialize;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::str::FromStr;
 
 /// Open the database of `url` read-only: an error naming the file when it does not exist.
 /// The database to export from: SQLite read-only ([`open_read_only`]), or PostgreSQL.
@@ -23,21 +22,11 @@ async fn open_for_export(url: &str) -> Result<crate::store::Db> {
 }
 
 pub async fn open_read_only(url: &str) -> Result<SqlitePool> {
-    let opts = SqliteConnectOptions::from_str(url)
-        .with_context(|| {
-            format!("invalid DATABASE_URL `{url}` (expected e.g. sqlite://coursebot.db)")
-        })?
-        .read_only(true)
-        .create_if_missing(false);
-    let file = opts.get_filename().to_path_buf();
-    let in_memory = file.as_os_str().is_empty() || file.as_os_str() == ":memory:";
-    if !in_memory && !file.is_file() {
-        let shown = std::path::absolute(&file).unwrap_or(file);
-        anyhow::bail!(
-            "no database at {}: nothing to export. Run the export where the bot keeps its database, or set DATABASE_URL (e.g. DATABASE_URL=sqlite:///var/lib/coursebot/coursebot.db)",
-            shown.display()
-        );
-    }
+    let (opts, file) = crate::store::existing_sqlite(
+        url,
+        "nothing to export. Run the export where the bot keeps its database, or set DATABASE_URL (e.g. DATABASE_URL=sqlite:///var/lib/coursebot/coursebot.db)",
+    )?;
+    let opts = opts.read_only(true).create_if_missing(false);
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(opts)

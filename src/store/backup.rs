@@ -10,7 +10,6 @@ use anyhow::{bail, Context, Result};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 /// What a backup wrote, for the command's report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,16 +29,7 @@ impl BackupReport {
 /// Copy the SQLite database at `url` to `dest` (a new file; an existing one is refused, so a
 /// good backup is never overwritten by mistake) and verify the copy.
 pub async fn backup_sqlite(url: &str, dest: &Path) -> Result<BackupReport> {
-    let opts = SqliteConnectOptions::from_str(url).with_context(|| {
-        format!("invalid DATABASE_URL `{url}` (expected e.g. sqlite://coursebot.db)")
-    })?;
-    let source = opts.get_filename().to_path_buf();
-    if !source.exists() {
-        bail!(
-            "no database at {}: nothing to back up (check DATABASE_URL)",
-            source.display()
-        );
-    }
+    let (opts, source) = super::existing_sqlite(url, "nothing to back up (check DATABASE_URL)")?;
     if dest.exists() {
         bail!(
             "{} already exists: choose a new file name (a backup never overwrites)",

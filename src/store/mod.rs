@@ -270,6 +270,28 @@ pub fn is_postgres(url: &str) -> bool {
 }
 
 /// `url` with any password replaced by `***` (for logs and errors).
+/// The options and file of the SQLite database at `url`, which must already exist: commands
+/// that read a database (export, backup, migrate) never create an empty one. `nothing` ends the
+/// error, e.g. "nothing to back up (check DATABASE_URL)". An in-memory URL is let through.
+pub fn existing_sqlite(
+    url: &str,
+    nothing: &str,
+) -> Result<(SqliteConnectOptions, std::path::PathBuf)> {
+    let opts = SqliteConnectOptions::from_str(url).with_context(|| {
+        format!(
+            "invalid database URL `{}` (expected e.g. sqlite://coursebot.db)",
+            redact(url)
+        )
+    })?;
+    let file = opts.get_filename().to_path_buf();
+    let in_memory = file.as_os_str().is_empty() || file.as_os_str() == ":memory:";
+    if !in_memory && !file.is_file() {
+        let shown = std::path::absolute(&file).unwrap_or_else(|_| file.clone());
+        anyhow::bail!("no database at {}: {nothing}", shown.display());
+    }
+    Ok((opts, file))
+}
+
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
