@@ -10,6 +10,7 @@
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::content::{content_hash, load_course, Course};
+use crate::quiz::writer::{AnswerWriter, WriterConfig};
 use crate::search::SearchIndex;
 use crate::store::Db;
 use anyhow::{Context, Result};
@@ -66,6 +67,9 @@ pub struct App {
     /// The course of this snapshot (see the module docs).
     pub course: Arc<Course>,
     pub db: Db,
+    /// The process's one answer writer: daily, practice and exam answers are committed in
+    /// batches ([`crate::quiz::writer`]).
+    pub answers: AnswerWriter,
     pub clock: SharedClock,
     pub timing: Timing,
     /// The index of this snapshot's course, when it was ready at the snapshot.
@@ -91,6 +95,7 @@ impl App {
         let course = Arc::new(course);
         crate::ops::metrics::content_version(hash);
         let db = crate::store::connect(&config.database_url).await?;
+        let answers = AnswerWriter::start(&db, WriterConfig::from_env());
         let (tx, _) = watch::channel(Content {
             course: course.clone(),
             search: None,
@@ -131,6 +136,7 @@ impl App {
         });
         Ok(App {
             course,
+            answers,
             db,
             clock,
             timing: Timing::from_config(config),
@@ -139,7 +145,8 @@ impl App {
         })
     }
 
-    /// For tests: an app over an already open course and index.
+    /// For tests: an app over an already open course and index (starts an answer writer on
+    /// the current tokio runtime).
     pub fn from_parts(
         course: Arc<Course>,
         search: Arc<SearchIndex>,
@@ -153,6 +160,7 @@ impl App {
         });
         App {
             course,
+            answers: AnswerWriter::start(&db, WriterConfig::from_env()),
             db,
             clock,
             timing: Timing::default(),
@@ -174,6 +182,7 @@ impl App {
             course: c.course,
             search: c.search,
             db: self.db.clone(),
+            answers: self.answers.clone(),
             clock: self.clock.clone(),
             timing: self.timing,
             live: self.live.clone(),

@@ -290,6 +290,7 @@ pub async fn serve_notify(
         );
     }
     let db = app.db.clone();
+    let answers = app.answers.clone();
     let jobs_app = app.clone();
     let jobs: Arc<std::sync::Mutex<Option<tokio::task::AbortHandle>>> = Arc::default();
     let jobs_slot = jobs.clone();
@@ -352,6 +353,9 @@ pub async fn serve_notify(
     if let Some(j) = jobs.lock().unwrap_or_else(|e| e.into_inner()).take() {
         j.abort();
     }
+    // Answers already handed to the writer are committed (and their members answered) before
+    // the database closes.
+    answers.shutdown().await;
     db.close().await;
     outcome?;
     tracing::info!("stopped");

@@ -7,6 +7,7 @@ mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use coursebot::ids::{ChannelId, GuildId, RoleId, UserId};
+use coursebot::store::answer_batch::{self, AnswerRow};
 use coursebot::store::{office_hours as oh, quiz, settings, Db};
 use std::process::{Command, Output};
 
@@ -81,12 +82,32 @@ async fn fill(db: &Db) -> (i64, i64) {
     .await
     .unwrap()
     .unwrap();
-    assert!(quiz::record_answer(db, q, G, U, "c:1", true, t0())
-        .await
-        .unwrap());
-    assert!(quiz::record_answer(db, q, G, U2, "c:2", false, t0())
-        .await
-        .unwrap());
+    assert!(answer_batch::write_one(
+        db,
+        AnswerRow::Daily {
+            quiz_id: q,
+            guild: G,
+            user: U,
+            answer: "c:1".into(),
+            correct: true,
+            at: t0()
+        }
+    )
+    .await
+    .unwrap());
+    assert!(answer_batch::write_one(
+        db,
+        AnswerRow::Daily {
+            quiz_id: q,
+            guild: G,
+            user: U2,
+            answer: "c:2".into(),
+            correct: false,
+            at: t0()
+        }
+    )
+    .await
+    .unwrap());
     let office = oh::create(db, new_office_hours("Chords, live"))
         .await
         .unwrap();
@@ -145,9 +166,19 @@ async fn a_community_moves_to_postgresql_without_losing_a_score() {
     want.sort();
     assert_eq!(answers, want, "scores survive the move");
     // The unique key came along: the same member cannot answer twice on PostgreSQL either.
-    assert!(!quiz::record_answer(&pg, q, G, U, "c:2", false, t0())
-        .await
-        .unwrap());
+    assert!(!answer_batch::write_one(
+        &pg,
+        AnswerRow::Daily {
+            quiz_id: q,
+            guild: G,
+            user: U,
+            answer: "c:2".into(),
+            correct: false,
+            at: t0()
+        }
+    )
+    .await
+    .unwrap());
     let stored = oh::get(&pg, G, office)
         .await
         .unwrap()

@@ -10,6 +10,8 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use coursebot::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use coursebot::jobs::rows;
+use coursebot::quiz::writer::{AnswerWriter, WriteError, WriterConfig};
+use coursebot::store::answer_batch::{self, AnswerRow};
 use coursebot::store::{certification as cert, office_hours as oh, practice, quiz, settings};
 use coursebot::store::{Backend, Db};
 use std::collections::HashSet;
@@ -66,6 +68,7 @@ macro_rules! contract {
 contract!(
     settings_and_typed_ids,
     daily_quiz_and_answers_once,
+    answer_writer_batches,
     practice_sessions_and_completions,
     office_hours_reminders_once,
     certification_and_announcements_once,
@@ -148,6 +151,160 @@ fn new_quiz<'a>(
         posted_at: at,
         closes_at: at + Duration::hours(1),
     }
+}
+
+/// One answer through the answer writer's SQL, alone in its transaction.
+async fn daily_answer(
+    db: &Db,
+    quiz_id: i64,
+    user: UserId,
+    answer: &str,
+    correct: bool,
+    at: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    answer_batch::write_one(db, daily_row(quiz_id, user, answer, correct, at)).await
+}
+
+fn daily_row(
+    quiz_id: i64,
+    user: UserId,
+    answer: &str,
+    correct: bool,
+    at: DateTime<Utc>,
+) -> AnswerRow {
+    AnswerRow::Daily {
+        quiz_id,
+        guild: G,
+        user,
+        answer: answer.into(),
+        correct,
+        at,
+    }
+}
+
+/// A practice answer (the session moves on; the review is due in a day).
+async fn practice_answer(
+    db: &Db,
+    session: i64,
+    position: usize,
+    question: &str,
+    answer: &str,
+    correct: bool,
+) -> sqlx::Result<bool> {
+    let row = AnswerRow::Practice {
+        session,
+        position,
+        user: U,
+        question_id: question.into(),
+        answer: answer.into(),
+        correct,
+        at: t0(),
+        review_interval: 1,
+        review_due: t0() + Duration::days(1),
+    };
+    answer_batch::write_one(db, row).await
+}
+
+async fn exam_answer(
+    db: &Db,
+    exam: i64,
+    position: usize,
+    question: &str,
+    answer: &str,
+    correct: bool,
+) -> sqlx::Result<bool> {
+    let row = AnswerRow::Exam {
+        exam,
+        position,
+        question_id: question.into(),
+        answer: answer.into(),
+        correct,
+        at: t0(),
+    };
+    answer_batch::write_one(db, row).await
+}
+
+/// The answer writer on both backends: one multi-row insert per batch, every caller told its
+/// own outcome, a repeat inside a batch and a row breaking a constraint settled per row.
+async fn answer_writer_batches(db: Db) {
+    let modules = vec!["m01".to_string()];
+    let sched = quiz::upsert_schedule(
+        &db,
+        quiz::NewSchedule {
+            guild: G,
+            channel: C,
+            local_time: "10:00",
+            timezone: "UTC",
+            pool_label: "m01",
+            modules: &modules,
+            window_minutes: None,
+            next_run_at: t0(),
+            created_by: U,
+            now: t0(),
+        },
+    )
+    .await
+    .unwrap();
+    let date = NaiveDate::from_ymd_opt(2026, 3, 20).unwrap();
+    let q = quiz::create_quiz(&db, new_quiz(sched, date, "m01-001", t0()))
+        .await
+        .unwrap()
+        .unwrap();
+    // Batches go when five answers are queued (the window is far longer than the test).
+    let w = AnswerWriter::start(
+        &db,
+        WriterConfig {
+            window: std::time::Duration::from_secs(60),
+            max_batch: 5,
+        },
+    );
+    let member = |i: u64| UserId(4_000_000_000_000_100_000 + i);
+    // join! polls in order, so the answers reach the writer in this order.
+    let (a, b, repeat, broken, c) = tokio::join!(
+        w.write(daily_row(q, member(1), "c:0", true, t0())),
+        w.write(daily_row(q, member(2), "c:1", false, t0())),
+        w.write(daily_row(q, member(1), "c:1", false, t0())),
+        w.write(daily_row(q + 1000, member(3), "c:0", true, t0())),
+        w.write(daily_row(q, member(4), "c:0", true, t0())),
+    );
+    assert_eq!(
+        (a.unwrap(), b.unwrap(), repeat.unwrap(), c.unwrap()),
+        (true, true, false, true),
+        "the first answer of a member wins, inside one batch too"
+    );
+    assert!(
+        matches!(broken, Err(WriteError::Row(_))),
+        "an answer to a quiz that does not exist fails alone: {broken:?}"
+    );
+    // A second batch: member 2 already answered in the first.
+    let more = tokio::join!(
+        w.write(daily_row(q, member(2), "c:0", true, t0())),
+        w.write(daily_row(q, member(5), "c:0", true, t0())),
+        w.write(daily_row(q, member(6), "c:0", true, t0())),
+        w.write(daily_row(q, member(7), "c:0", true, t0())),
+        w.write(daily_row(q, member(8), "c:0", true, t0())),
+    );
+    let more = [more.0, more.1, more.2, more.3, more.4].map(Result::unwrap);
+    assert_eq!(more, [false, true, true, true, true]);
+    assert_eq!(
+        (w.stats().batches, w.stats().largest),
+        (2, 5),
+        "two transactions of five"
+    );
+    let mut stored = quiz::answers_of(&db, q).await.unwrap();
+    stored.sort();
+    let mut want = vec![
+        (member(1), true),
+        (member(2), false),
+        (member(4), true),
+        (member(5), true),
+        (member(6), true),
+        (member(7), true),
+        (member(8), true),
+    ];
+    want.sort();
+    assert_eq!(stored, want, "each member once, with the answer that won");
+    w.shutdown().await;
 }
 
 async fn daily_quiz_and_answers_once(db: Db) {
@@ -257,14 +414,10 @@ async fn daily_quiz_and_answers_once(db: Db) {
     );
 
     // One answer per member: the second is refused.
-    assert!(quiz::record_answer(&db, q1, G, U, "c:1", true, t0())
-        .await
-        .unwrap());
-    assert!(!quiz::record_answer(&db, q1, G, U, "c:2", false, t0())
-        .await
-        .unwrap());
+    assert!(daily_answer(&db, q1, U, "c:1", true, t0()).await.unwrap());
+    assert!(!daily_answer(&db, q1, U, "c:2", false, t0()).await.unwrap());
     assert!(
-        quiz::record_answer(&db, q1, G, U2, "c:2", false, t0() + Duration::seconds(1))
+        daily_answer(&db, q1, U2, "c:2", false, t0() + Duration::seconds(1))
             .await
             .unwrap()
     );
@@ -381,19 +534,17 @@ async fn practice_sessions_and_completions(db: Db) {
         ),
         (G, U, "module", qs.clone(), 0, false)
     );
-    assert!(practice::answer(&db, s, 0, "m01-001", "c:0", true, t0())
+    assert!(practice_answer(&db, s, 0, "m01-001", "c:0", true)
         .await
         .unwrap());
     assert!(
-        !practice::answer(&db, s, 0, "m01-001", "c:1", false, t0())
+        !practice_answer(&db, s, 0, "m01-001", "c:1", false)
             .await
             .unwrap(),
         "a double click is one answer"
     );
     for (p, q) in qs.iter().enumerate().skip(1) {
-        assert!(practice::answer(&db, s, p, q, "c:0", true, t0())
-            .await
-            .unwrap());
+        assert!(practice_answer(&db, s, p, q, "c:0", true).await.unwrap());
     }
     practice::finish(&db, s, t0()).await.unwrap();
     let got = practice::get_session(&db, s).await.unwrap().unwrap();
@@ -619,13 +770,13 @@ async fn certification_and_announcements_once(db: Db) {
         (open.id, open.deadline, open.open, open.questions.clone()),
         (e, deadline, true, qs.clone())
     );
-    assert!(cert::answer(&db, e, 0, "m01-001", "c:0", true, t0())
+    assert!(exam_answer(&db, e, 0, "m01-001", "c:0", true)
         .await
         .unwrap());
-    assert!(!cert::answer(&db, e, 0, "m01-001", "c:1", false, t0())
+    assert!(!exam_answer(&db, e, 0, "m01-001", "c:1", false)
         .await
         .unwrap());
-    assert!(cert::answer(&db, e, 1, "m02-001", "c:1", false, t0())
+    assert!(exam_answer(&db, e, 1, "m02-001", "c:1", false)
         .await
         .unwrap());
     assert_eq!(
@@ -1019,9 +1170,7 @@ async fn an_existing_sqlite_database_upgrades_cleanly() {
         "the lease columns were added"
     );
     // New rows keep the old text format, so string order stays time order.
-    quiz::record_answer(&db, 1, G, U2, "c:1", false, t0())
-        .await
-        .unwrap();
+    daily_answer(&db, 1, U2, "c:1", false, t0()).await.unwrap();
     let text: String =
         sqlx::query_scalar("SELECT answered_at FROM quiz_answers WHERE user_id = ?1")
             .bind(U2.to_db())

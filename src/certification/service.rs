@@ -6,6 +6,7 @@ use crate::content::{Certification, GradeBand};
 use crate::error::UserError;
 use crate::ids::{GuildId, UserId};
 use crate::quiz::answer::{grade, Answer};
+use crate::store::answer_batch::AnswerRow;
 use crate::store::certification as db;
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
@@ -212,20 +213,18 @@ pub async fn answer(
     let q = crate::quiz::daily::question(&app.course, &qid)?;
     a.check_against(q)
         .map_err(|e| UserError::Invalid(e.user_message()))?;
-    if !db::answer(
-        &app.db,
-        exam.id,
+    // Stored by the answer writer (batched with other answers); returns once committed.
+    let row = AnswerRow::Exam {
+        exam: exam.id,
         position,
-        &qid,
-        &a.encode(),
-        grade(q, a),
-        now,
-    )
-    .await?
-    {
+        question_id: qid.clone(),
+        answer: a.encode(),
+        correct: grade(q, a),
+        at: now,
+    };
+    if !app.answers.store(row).await? {
         return Err(UserError::Invalid("You already answered that question.".into()).into());
     }
-    crate::ops::metrics::answer_stored("exam");
     if position + 1 >= exam.questions.len() {
         Ok(ExamStep::Finished(Box::new(grade_exam(app, &exam).await?)))
     } else {

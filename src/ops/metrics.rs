@@ -17,6 +17,8 @@
 //! | `coursebot_jobs_total` | counter | `kind`, `outcome` (`done`, `again`, `retry`, `parked`) |
 //! | `coursebot_job_lag_seconds` | histogram: due → finished | `kind` |
 //! | `coursebot_answers_stored_total` | counter | `kind` (`daily`, `practice`, `exam`) |
+//! | `coursebot_answer_batches_total` | counter: answer-writer transactions | |
+//! | `coursebot_answer_batch_seconds` | histogram: one batch, begin → commit | |
 //! | `coursebot_db_pool_connections` / `coursebot_db_pool_idle_connections` | gauge | |
 //! | `coursebot_db_query_duration_seconds` | histogram | `op` |
 //! | `coursebot_content_info` | gauge = 1 | `hash` (one value: the current content) |
@@ -37,6 +39,8 @@ pub const JOBS_DUE: &str = "coursebot_jobs_due";
 pub const JOBS: &str = "coursebot_jobs_total";
 pub const JOB_LAG: &str = "coursebot_job_lag_seconds";
 pub const ANSWERS: &str = "coursebot_answers_stored_total";
+pub const ANSWER_BATCHES: &str = "coursebot_answer_batches_total";
+pub const ANSWER_BATCH_SECONDS: &str = "coursebot_answer_batch_seconds";
 pub const DB_POOL: &str = "coursebot_db_pool_connections";
 pub const DB_POOL_IDLE: &str = "coursebot_db_pool_idle_connections";
 pub const DB_QUERY_SECONDS: &str = "coursebot_db_query_duration_seconds";
@@ -56,6 +60,8 @@ pub const ALL: &[&str] = &[
     JOBS,
     JOB_LAG,
     ANSWERS,
+    ANSWER_BATCHES,
+    ANSWER_BATCH_SECONDS,
     DB_POOL,
     DB_POOL_IDLE,
     DB_QUERY_SECONDS,
@@ -141,6 +147,15 @@ fn describe() {
         "Time from when a job was due to when its attempt finished."
     );
     describe_counter!(ANSWERS, "Answers stored (daily quiz, practice, exam).");
+    describe_counter!(
+        ANSWER_BATCHES,
+        "Transactions committed by the answer writer (answers are grouped)."
+    );
+    describe_histogram!(
+        ANSWER_BATCH_SECONDS,
+        Unit::Seconds,
+        "Time to store one batch of answers, begin to commit."
+    );
     describe_gauge!(DB_POOL, "Open database connections.");
     describe_gauge!(DB_POOL_IDLE, "Idle database connections.");
     describe_histogram!(
@@ -215,6 +230,13 @@ pub fn job(kind: &'static str, outcome: &'static str, lag: Duration) {
 /// An answer was stored: `kind` is `daily`, `practice` or `exam`.
 pub fn answer_stored(kind: &'static str) {
     metrics::counter!(ANSWERS, "kind" => kind).increment(1);
+}
+
+/// The answer writer committed one batch in `took` (answers per batch: the ratio of
+/// [`ANSWERS`] to [`ANSWER_BATCHES`]).
+pub fn answer_batch(took: Duration) {
+    metrics::counter!(ANSWER_BATCHES).increment(1);
+    metrics::histogram!(ANSWER_BATCH_SECONDS).record(took.as_secs_f64());
 }
 
 /// Database pool usage.

@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::content::{Course, Question};
 use crate::error::UserError;
 use crate::ids::{ChannelId, GuildId, UserId};
+use crate::store::answer_batch::AnswerRow;
 use crate::store::quiz as db;
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
@@ -215,9 +216,17 @@ pub async fn answer(
     let q = question(&app.course, &quiz.question_id)?;
     a.check_against(q)
         .map_err(|e| UserError::Invalid(e.user_message()))?;
-    let correct = grade(q, a);
-    if db::record_answer(&app.db, quiz_id, guild, user, &a.encode(), correct, now).await? {
-        crate::ops::metrics::answer_stored("daily");
+    let row = AnswerRow::Daily {
+        quiz_id,
+        guild,
+        user,
+        answer: a.encode(),
+        correct: grade(q, a),
+        at: now,
+    };
+    // Stored by the answer writer, in one transaction with the answers arriving at the same
+    // time; returns once committed.
+    if app.answers.store(row).await? {
         Ok(AnswerOutcome::Recorded {
             closes_at: quiz.closes_at,
             picked: a.describe(q),

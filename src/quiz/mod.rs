@@ -9,5 +9,6 @@ pub mod present;
 pub mod schedule;
 pub mod scoring;
 pub mod stats;
+pub mod writer;
 
 pub use answer::{grade, Answer};

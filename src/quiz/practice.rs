@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::content::{Course, GradeBand, Module};
 use crate::error::UserError;
 use crate::ids::{GuildId, UserId};
+use crate::store::answer_batch::AnswerRow;
 use crate::store::practice as db;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -211,27 +212,28 @@ pub async fn answer(
         .map_err(|e| UserError::Invalid(e.user_message()))?;
     let correct = grade(q, a);
     let now = app.clock.now();
-    if !db::answer(
-        &app.db,
-        session_id,
-        position,
-        &qid,
-        &a.encode(),
-        correct,
-        now,
-    )
-    .await?
-    {
-        return Err(UserError::Invalid("You already answered that question.".into()).into());
-    }
-    crate::ops::metrics::answer_stored("practice");
     let prev = db::reviews(&app.db, user)
         .await?
         .get(&qid)
         .map(|r| r.0)
         .unwrap_or(0);
     let (interval, due) = scoring::next_review(prev, correct, now);
-    db::set_review(&app.db, user, &qid, interval, due).await?;
+    // The answer, the session's move to the next question and the review are stored together
+    // by the answer writer (batched with other answers); returns once committed.
+    let row = AnswerRow::Practice {
+        session: session_id,
+        position,
+        user,
+        question_id: qid.clone(),
+        answer: a.encode(),
+        correct,
+        at: now,
+        review_interval: interval,
+        review_due: due,
+    };
+    if !app.answers.store(row).await? {
+        return Err(UserError::Invalid("You already answered that question.".into()).into());
+    }
     let s = db::get_session(&app.db, session_id).await?.expect("exists");
     let summary = if s.position >= s.questions.len() {
         // Whether the module counted as complete before this practice finished.

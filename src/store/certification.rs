@@ -187,33 +187,6 @@ pub async fn last_graded(
     one_exam(ex.into(), q, ExamKey::Cert(guild, user, cert)).await
 }
 
-/// Record an answer at `position`; false when that position was already answered.
-pub async fn answer(
-    ex: impl Into<Exec<'_>>,
-    exam: i64,
-    position: usize,
-    question: &str,
-    answer: &str,
-    correct: bool,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    on_db!(ex, |c| {
-        let r = sqlx::query(
-            "INSERT INTO exam_answers (exam_id, position, question_id, answer, correct, answered_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(exam_id, position) DO NOTHING",
-        )
-        .bind(exam)
-        .bind(position as i64)
-        .bind(question)
-        .bind(answer)
-        .bind(correct)
-        .bind(Ts::at(now))
-        .execute(&mut *c)
-        .await?;
-        Ok(r.rows_affected() == 1)
-    })
-}
-
 /// (position, correct) of every answer given.
 pub async fn answers(ex: impl Into<Exec<'_>>, exam: i64) -> sqlx::Result<Vec<(usize, bool)>> {
     let rows: Vec<(i64, bool)> = on_db!(ex, |c| {

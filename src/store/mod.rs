@@ -10,6 +10,7 @@
 //! SQLite, `TIMESTAMPTZ` on PostgreSQL), dates [`time::Day`], flags `bool`.
 
 pub mod activity;
+pub mod answer_batch;
 pub mod backup;
 pub mod certification;
 pub mod copy;
@@ -203,6 +204,26 @@ impl Db {
             Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// A pool of ONE connection to the same database, opened at its first use, for a task
+    /// that must not queue behind the shared pool's users (the answer writer). It has the
+    /// same connect options (on SQLite: WAL, foreign keys, busy timeout; an in-memory database
+    /// is shared through its cache). Migrations were applied by [`Db::connect`].
+    pub fn single(&self) -> Db {
+        match self {
+            Db::Sqlite(p) => Db::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_lazy_with((*p.connect_options()).clone()),
+            ),
+            Db::Postgres(p) => Db::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with((*p.connect_options()).clone()),
+            ),
+        }
     }
 
     /// The SQLite pool, when this is SQLite (tests and SQLite-only tools).

@@ -87,49 +87,6 @@ pub async fn get_session(ex: impl Into<Exec<'_>>, id: i64) -> sqlx::Result<Optio
     }))
 }
 
-/// Record the answer to the question at `position` and move the session on, atomically;
-/// false when that position was already answered (a double click).
-pub async fn answer(
-    db: &super::Db,
-    session: i64,
-    position: usize,
-    question_id: &str,
-    answer: &str,
-    correct: bool,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    let mut tx = db.begin().await?;
-    let inserted = on_db!(&mut tx, |c| {
-        let r = sqlx::query(
-            "INSERT INTO practice_answers (session_id, position, question_id, answer, correct, answered_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(session_id, position) DO NOTHING",
-        )
-        .bind(session)
-        .bind(position as i64)
-        .bind(question_id)
-        .bind(answer)
-        .bind(correct)
-        .bind(Ts::at(now))
-        .execute(&mut *c)
-        .await?;
-        if r.rows_affected() == 1 {
-            sqlx::query(
-                "UPDATE practice_sessions SET position = position + 1, correct = correct + $1 WHERE id = $2 AND position = $3",
-            )
-            .bind(correct as i64)
-            .bind(session)
-            .bind(position as i64)
-            .execute(&mut *c)
-            .await?;
-        }
-        r.rows_affected() == 1
-    });
-    if inserted {
-        tx.commit().await?;
-    }
-    Ok(inserted)
-}
-
 pub async fn finish(ex: impl Into<Exec<'_>>, session: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
     on_db!(ex, |c| {
         sqlx::query(

@@ -408,33 +408,6 @@ pub async fn mark_revealed(ex: impl Into<Exec<'_>>, id: i64) -> sqlx::Result<()>
     })
 }
 
-/// Record a member's answer; false when they had already answered this quiz.
-pub async fn record_answer(
-    ex: impl Into<Exec<'_>>,
-    quiz_id: i64,
-    guild: GuildId,
-    user: UserId,
-    answer: &str,
-    correct: bool,
-    now: DateTime<Utc>,
-) -> sqlx::Result<bool> {
-    on_db!(ex, |c| {
-        let r = sqlx::query(
-            "INSERT INTO quiz_answers (quiz_id, user_id, guild_id, answer, correct, answered_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(quiz_id, user_id) DO NOTHING",
-        )
-        .bind(quiz_id)
-        .bind(user)
-        .bind(guild)
-        .bind(answer)
-        .bind(correct)
-        .bind(Ts::at(now))
-        .execute(&mut *c)
-        .await?;
-        Ok(r.rows_affected() == 1)
-    })
-}
-
 /// (user, correct) of every answer to a quiz, in the order given.
 pub async fn answers_of(
     ex: impl Into<Exec<'_>>,

@@ -1,0 +1,331 @@
+//! Answers written in batches, one transaction per batch, by the answer writer
+//! (`crate::quiz::writer`): daily-quiz, practice and exam answers, on either backend.
+//!
+//! Each table gets ONE multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING <key>` per batch
+//! (chunked at [`ROWS_PER_STATEMENT`]); the keys it returns are the rows that won their unique
+//! key, so every caller learns whether its answer was stored or lost to an earlier one. Keys
+//! repeated inside one batch are settled by the writer before it gets here (the first wins),
+//! so one statement never sees the same key twice.
+//!
+//! A statement that fails (a row breaking a constraint) rolls the batch back; the rows are then
+//! written one by one, each behind a savepoint, so the failing row gets its error and the others
+//! are stored ([`write`]).
+
+use super::practice::set_review;
+use super::time::Ts;
+use super::{on_db, Db, Tx};
+use crate::ids::{GuildId, UserId};
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+
+/// One answer to store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnswerRow {
+    /// `quiz_answers`; unique per (quiz, member).
+    Daily {
+        quiz_id: i64,
+        guild: GuildId,
+        user: UserId,
+        answer: String,
+        correct: bool,
+        at: DateTime<Utc>,
+    },
+    /// `practice_answers`; unique per (session, position). A stored answer also moves the
+    /// session on (`position`, `correct`) and sets the member's review of the question.
+    Practice {
+        session: i64,
+        position: usize,
+        user: UserId,
+        question_id: String,
+        answer: String,
+        correct: bool,
+        at: DateTime<Utc>,
+        review_interval: i64,
+        review_due: DateTime<Utc>,
+    },
+    /// `exam_answers`; unique per (exam, position).
+    Exam {
+        exam: i64,
+        position: usize,
+        question_id: String,
+        answer: String,
+        correct: bool,
+        at: DateTime<Utc>,
+    },
+}
+
+/// The unique key that decides a double answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnswerKey {
+    Daily(i64, UserId),
+    Practice(i64, i64),
+    Exam(i64, i64),
+}
+
+impl AnswerRow {
+    pub fn key(&self) -> AnswerKey {
+        match self {
+            AnswerRow::Daily { quiz_id, user, .. } => AnswerKey::Daily(*quiz_id, *user),
+            AnswerRow::Practice {
+                session, position, ..
+            } => AnswerKey::Practice(*session, *position as i64),
+            AnswerRow::Exam { exam, position, .. } => AnswerKey::Exam(*exam, *position as i64),
+        }
+    }
+
+    /// `daily`, `practice` or `exam` (metrics label).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AnswerRow::Daily { .. } => "daily",
+            AnswerRow::Practice { .. } => "practice",
+            AnswerRow::Exam { .. } => "exam",
+        }
+    }
+}
+
+/// Store `rows` (keys distinct) in one transaction. Returns, per row in order, `Ok(true)` when
+/// it was stored, `Ok(false)` when its key already had an answer, or `Err` when that row alone
+/// failed (the others are stored). The outer `Err` when the transaction itself failed (begin,
+/// commit, the connection): nothing is stored.
+pub async fn write(db: &Db, rows: &[AnswerRow]) -> sqlx::Result<Vec<sqlx::Result<bool>>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = db.begin().await?;
+    match write_all(&mut tx, rows).await {
+        Ok(won) => {
+            tx.commit().await?;
+            Ok(won.into_iter().map(Ok).collect())
+        }
+        Err(sqlx::Error::Database(_)) => {
+            // A row broke a constraint: write them one by one, each behind a savepoint.
+            drop(tx);
+            let mut tx = db.begin().await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                savepoint(&mut tx, "SAVEPOINT answer_row").await?;
+                match write_all(&mut tx, std::slice::from_ref(row)).await {
+                    Ok(won) => {
+                        savepoint(&mut tx, "RELEASE SAVEPOINT answer_row").await?;
+                        out.push(Ok(won[0]));
+                    }
+                    Err(e @ sqlx::Error::Database(_)) => {
+                        savepoint(&mut tx, "ROLLBACK TO SAVEPOINT answer_row").await?;
+                        savepoint(&mut tx, "RELEASE SAVEPOINT answer_row").await?;
+                        out.push(Err(e));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            tx.commit().await?;
+            Ok(out)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One answer on its own, in its own transaction: whether it was stored (`false`: its key
+/// already had an answer). The bot batches through the writer; tools and tests use this.
+pub async fn write_one(db: &Db, row: AnswerRow) -> sqlx::Result<bool> {
+    write(db, std::slice::from_ref(&row)).await?.remove(0)
+}
+
+async fn savepoint(tx: &mut Tx, sql: &'static str) -> sqlx::Result<()> {
+    on_db!(&mut *tx, |c| {
+        sqlx::query(sql).execute(&mut *c).await?;
+        Ok(())
+    })
+}
+
+/// `$1, $2, …` groups of `width` placeholders for `n` rows: `($1, $2), ($3, $4)`.
+fn values(n: usize, width: usize) -> String {
+    let mut s = String::with_capacity(n * width * 5);
+    for r in 0..n {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..width {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * width + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Most rows in one statement (SQLite allows 32,766 bound values, PostgreSQL 65,535; 6 per
+/// row).
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// One multi-row insert into an answer table whose rows are `(key1, key2, question-or-guild,
+/// answer, correct, answered_at)`; the keys of the rows it stored.
+macro_rules! insert_returning {
+    ($tx:expr, $sql:expr, $key:ty, $chunk:expr, |$q:ident, $row:ident| $bind:expr) => {{
+        // Only placeholders are formatted into the SQL; the values are bound.
+        let sql = format!($sql, values($chunk.len(), 6));
+        on_db!(&mut *$tx, |c| {
+            let mut $q = sqlx::query_as::<_, $key>(sqlx::AssertSqlSafe(sql)).persistent(false);
+            for $row in $chunk {
+                $q = $bind;
+            }
+            $q.fetch_all(&mut *c).await?
+        })
+    }};
+}
+
+/// Insert every row; whether each won its key.
+async fn write_all(tx: &mut Tx, rows: &[AnswerRow]) -> sqlx::Result<Vec<bool>> {
+    let mut stored: HashSet<AnswerKey> = HashSet::with_capacity(rows.len());
+    let daily: Vec<&AnswerRow> = rows
+        .iter()
+        .filter(|r| matches!(r, AnswerRow::Daily { .. }))
+        .collect();
+    let practice: Vec<&AnswerRow> = rows
+        .iter()
+        .filter(|r| matches!(r, AnswerRow::Practice { .. }))
+        .collect();
+    let exam: Vec<&AnswerRow> = rows
+        .iter()
+        .filter(|r| matches!(r, AnswerRow::Exam { .. }))
+        .collect();
+    for chunk in daily.chunks(ROWS_PER_STATEMENT) {
+        let won: Vec<(i64, UserId)> = insert_returning!(
+            tx,
+            "INSERT INTO quiz_answers (quiz_id, user_id, guild_id, answer, correct, answered_at)
+             VALUES {} ON CONFLICT (quiz_id, user_id) DO NOTHING RETURNING quiz_id, user_id",
+            (i64, UserId),
+            chunk,
+            |q, row| match row {
+                AnswerRow::Daily {
+                    quiz_id,
+                    guild,
+                    user,
+                    answer,
+                    correct,
+                    at,
+                } => q
+                    .bind(*quiz_id)
+                    .bind(*user)
+                    .bind(*guild)
+                    .bind(answer.as_str())
+                    .bind(*correct)
+                    .bind(Ts::at(*at)),
+                _ => unreachable!("daily rows only"),
+            }
+        );
+        stored.extend(won.into_iter().map(|(q, u)| AnswerKey::Daily(q, u)));
+    }
+    for chunk in exam.chunks(ROWS_PER_STATEMENT) {
+        let won: Vec<(i64, i64)> = insert_returning!(
+            tx,
+            "INSERT INTO exam_answers (exam_id, position, question_id, answer, correct, answered_at)
+             VALUES {} ON CONFLICT (exam_id, position) DO NOTHING RETURNING exam_id, position",
+            (i64, i64),
+            chunk,
+            |q, row| match row {
+                AnswerRow::Exam {
+                    exam,
+                    position,
+                    question_id,
+                    answer,
+                    correct,
+                    at,
+                } => q
+                    .bind(*exam)
+                    .bind(*position as i64)
+                    .bind(question_id.as_str())
+                    .bind(answer.as_str())
+                    .bind(*correct)
+                    .bind(Ts::at(*at)),
+                _ => unreachable!("exam rows only"),
+            }
+        );
+        stored.extend(won.into_iter().map(|(e, p)| AnswerKey::Exam(e, p)));
+    }
+    for chunk in practice.chunks(ROWS_PER_STATEMENT) {
+        let won: Vec<(i64, i64)> = insert_returning!(
+            tx,
+            "INSERT INTO practice_answers (session_id, position, question_id, answer, correct, answered_at)
+             VALUES {} ON CONFLICT (session_id, position) DO NOTHING RETURNING session_id, position",
+            (i64, i64),
+            chunk,
+            |q, row| match row {
+                AnswerRow::Practice {
+                    session,
+                    position,
+                    question_id,
+                    answer,
+                    correct,
+                    at,
+                    ..
+                } => q
+                    .bind(*session)
+                    .bind(*position as i64)
+                    .bind(question_id.as_str())
+                    .bind(answer.as_str())
+                    .bind(*correct)
+                    .bind(Ts::at(*at)),
+                _ => unreachable!("practice rows only"),
+            }
+        );
+        let won: HashSet<AnswerKey> = won
+            .into_iter()
+            .map(|(s, p)| AnswerKey::Practice(s, p))
+            .collect();
+        // The session moves on and the review is set only for a stored answer.
+        for row in chunk.iter().filter(|r| won.contains(&r.key())) {
+            if let AnswerRow::Practice {
+                session,
+                position,
+                user,
+                question_id,
+                correct,
+                review_interval,
+                review_due,
+                ..
+            } = row
+            {
+                advance_session(tx, *session, *position, *correct).await?;
+                set_review(&mut *tx, *user, question_id, *review_interval, *review_due).await?;
+            }
+        }
+        stored.extend(won);
+    }
+    Ok(rows.iter().map(|r| stored.contains(&r.key())).collect())
+}
+
+/// The practice session moves past `position` (only if it was there).
+async fn advance_session(
+    tx: &mut Tx,
+    session: i64,
+    position: usize,
+    correct: bool,
+) -> sqlx::Result<()> {
+    on_db!(&mut *tx, |c| {
+        sqlx::query(
+            "UPDATE practice_sessions SET position = position + 1, correct = correct + $1
+             WHERE id = $2 AND position = $3",
+        )
+        .bind(correct as i64)
+        .bind(session)
+        .bind(position as i64)
+        .execute(&mut *c)
+        .await?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::values;
+
+    #[test]
+    fn placeholders_number_rows_in_order() {
+        assert_eq!(values(1, 2), "($1, $2)");
+        assert_eq!(values(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+}
