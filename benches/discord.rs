@@ -1,9 +1,11 @@
 //! Round trips through the fake Discord with the real serenity client:
 //! - `/explain`: interaction dispatched by the fake → interaction callback received;
-//! - a burst of 2,000 daily-quiz answers: answers recorded per second and acknowledgement
-//!   latency (dispatch → callback) p50/p99.
+//! - answer bursts on one daily question (`burst`: 2,000 over 1 s, 2,000 at once, 10,000 over
+//!   1 s; `sustained`: 2,000 a second for 30 s with RSS): answers recorded per second and
+//!   acknowledgement latency (dispatch → callback) p50/p99.
 //!
-//! Run: `cargo bench --bench discord`.
+//! Run: `cargo bench --bench discord` (or `-- explain`, `-- burst`, `-- sustained`; add
+//! `--postgres` for the bursts on a throwaway PostgreSQL cluster instead of SQLite).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -13,6 +15,7 @@ use common::fake_discord::{opt, sub, Member};
 use common::harness::{Options, TestBot};
 use common::quiz_helpers::*;
 use serde_json::json;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -66,28 +69,58 @@ async fn explain_round_trips(n: usize) {
     bot.stop().await.unwrap();
 }
 
-async fn answer_burst(members: u64, over: Duration) {
+/// Resident memory of this process (bot and fake Discord), in MiB.
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// `members` distinct members answer one daily question, spread evenly over `over` (zero: all
+/// at once). Latency is from dispatching the interaction to its callback arriving at the fake.
+/// The fake's request log is drained as the run goes (so a long run measures the bot's memory,
+/// not the log's); RSS is printed every 10 s when `over` is longer than that.
+async fn answer_burst(members: u64, over: Duration, postgres: bool) {
     std::env::set_var("COURSEBOT_TICK_MS", "50");
     let content = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini");
-    let bot = TestBot::start_with(Options {
+    let o = Options {
         content,
         start: Utc.with_ymd_and_hms(2026, 6, 1, 8, 0, 0).unwrap(),
-    })
-    .await;
+    };
+    let bot = if postgres {
+        let url = common::pg::database()
+            .await
+            .expect("--postgres needs PostgreSQL (initdb and pg_ctl)");
+        TestBot::start_on_database(url, o).await
+    } else {
+        TestBot::start_with(o).await
+    };
     let channel: u64 = 3_000_000_000_000_000_999;
     let admin = Member::admin(4_000_000_000_000_000_100, "mod");
     let s = bot
         .fake
         .slash_full(
             &admin,
-            "quiz",
+            "quiz-admin",
             json!([sub(
                 "schedule",
                 vec![
                     opt("channel", 7, channel.to_string().into()),
                     opt("time", 3, "10:00".into()),
                     opt("timezone", 3, "UTC".into()),
-                    opt("modules", 3, "m02".into())
+                    opt("modules", 3, "m01".into())
                 ]
             )]),
             resolved_channel(channel),
@@ -114,11 +147,16 @@ async fn answer_burst(members: u64, over: Duration) {
         .unwrap()
         .unwrap();
     let q = bot.app.course.question(&row.question_id).unwrap().clone();
-    let before = bot.fake.requests().len();
+    let is_callback = |r: &common::fake_discord::Request| r.path.ends_with("/callback");
+    bot.fake.drain_paths(|_| false);
+    let load_before = load();
+    let rss_start = rss_mib();
+    let mut rss_marks = vec![(0u64, rss_start)];
     // `members` answers spread evenly over `over` (zero: all at once).
     let spacing = over / members as u32;
+    let mut arrived: HashMap<String, Instant> = HashMap::with_capacity(members as usize);
     let t0 = Instant::now();
-    let mut sent_at = Vec::new();
+    let mut sent_at = Vec::with_capacity(members as usize);
     for n in 0..members {
         let due = t0 + spacing * n as u32;
         let now = Instant::now();
@@ -129,43 +167,51 @@ async fn answer_burst(members: u64, over: Duration) {
         let t = Instant::now();
         let s = answer(&bot.fake, &m, &msg, &format!("qz:{quiz}"), &q, n % 2 == 0).await;
         sent_at.push((s.callback_path(), t));
+        if n % 1000 == 999 {
+            arrived.extend(bot.fake.drain_paths(is_callback));
+            let secs = t0.elapsed().as_secs();
+            if over >= Duration::from_secs(10) && secs / 10 > rss_marks.last().unwrap().0 / 10 {
+                rss_marks.push((secs, rss_mib()));
+            }
+        }
     }
     let dispatch = t0.elapsed();
     let deadline = Instant::now() + Duration::from_secs(120);
-    let arrived = loop {
-        let reqs = bot.fake.requests();
-        let got: std::collections::HashMap<String, Instant> = reqs
-            .iter()
-            .skip(before)
-            .filter(|r| r.path.ends_with("/callback"))
-            .map(|r| (r.path.clone(), r.received))
-            .collect();
-        if got.len() >= members as usize {
-            break got;
-        }
+    while arrived.len() < members as usize {
         assert!(Instant::now() < deadline, "burst timed out");
         tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+        arrived.extend(bot.fake.drain_paths(is_callback));
+    }
     let total = arrived.values().max().unwrap().duration_since(t0);
     let mut lat: Vec<Duration> = sent_at
         .iter()
         .map(|(p, t)| arrived[p].saturating_duration_since(*t))
         .collect();
     lat.sort();
+    let rss_end = rss_mib();
     let stored = coursebot::store::quiz::answers_of(&bot.app.db, quiz)
         .await
         .unwrap()
         .len();
     println!(
-        "answer burst over {:?}: members={members} stored={stored} dispatched in {:.0} ms, last acknowledged after {:.0} ms => {:.0} answers/s; ack latency p50={:.2} ms p99={:.2} ms max={:.2} ms",
+        "answer burst of {members} over {:?} on {}: stored={stored} dispatched in {:.0} ms, last acknowledged after {:.0} ms => {:.0} answers/s; ack latency p50={:.2} ms p99={:.2} ms max={:.2} ms; load before {load_before}, after {}",
         over,
+        if postgres { "PostgreSQL" } else { "SQLite" },
         dispatch.as_secs_f64() * 1e3,
         total.as_secs_f64() * 1e3,
         members as f64 / total.as_secs_f64(),
         pct(&lat, 0.5),
         pct(&lat, 0.99),
-        lat.last().unwrap().as_secs_f64() * 1e3
+        lat.last().unwrap().as_secs_f64() * 1e3,
+        load()
     );
+    rss_marks.push((t0.elapsed().as_secs(), rss_end));
+    let marks: Vec<String> = rss_marks
+        .iter()
+        .map(|(s, m)| format!("{s} s: {m:.1} MiB"))
+        .collect();
+    println!("  RSS (bot + fake Discord): {}", marks.join(", "));
+    assert_eq!(stored, members as usize, "every answer stored exactly once");
     bot.stop().await.unwrap();
 }
 
@@ -175,7 +221,9 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    // `cargo bench --bench discord -- explain` or `-- burst` runs one part.
+    // `cargo bench --bench discord -- explain` or `-- burst` runs one part; `--postgres` runs
+    // the answer bursts on a throwaway PostgreSQL instead of SQLite.
+    let postgres = std::env::args().any(|a| a == "--postgres");
     let only: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
@@ -186,8 +234,13 @@ fn main() {
             explain_round_trips(500).await;
         }
         if want("burst") {
-            answer_burst(2000, Duration::from_secs(1)).await;
-            answer_burst(2000, Duration::ZERO).await;
+            answer_burst(2000, Duration::from_secs(1), postgres).await;
+            answer_burst(2000, Duration::ZERO, postgres).await;
+            answer_burst(10_000, Duration::from_secs(1), postgres).await;
+        }
+        // 2,000 answers a second for 30 s.
+        if want("sustained") {
+            answer_burst(60_000, Duration::from_secs(30), postgres).await;
         }
     });
 }

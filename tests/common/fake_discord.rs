@@ -386,6 +386,21 @@ impl FakeDiscord {
         ));
     }
 
+    /// Remove every recorded request and return (path, arrival) of those matching `pred`
+    /// (long benchmarks drain the log so that it neither grows the memory they measure nor
+    /// slows the scans).
+    pub fn drain_paths(
+        &self,
+        pred: impl Fn(&Request) -> bool,
+    ) -> Vec<(String, std::time::Instant)> {
+        let mut st = self.state.lock().unwrap();
+        std::mem::take(&mut st.requests)
+            .into_iter()
+            .filter(|r| pred(r))
+            .map(|r| (r.path, r.received))
+            .collect()
+    }
+
     /// Requests so far matching `pred`.
     pub fn count(&self, pred: impl Fn(&Request) -> bool) -> usize {
         self.state
