@@ -259,6 +259,10 @@ pub async fn sync_event(app: &App, http: &serenity::Http, s: &Stored, changed: b
                 tracing::error!(error = %e, "storing the scheduled event failed");
             }
         }
+        // Rate limited: nothing was created; the session's next job run tries again.
+        Err(e) if super::is_rate_limited(&e) => {
+            tracing::debug!(series = s.series.id, error = %e, "scheduled event rate limited; trying again");
+        }
         Err(e) => {
             tracing::warn!(series = s.series.id, error = %e, "scheduled event not created (Manage Events permission?)");
             // Do not retry every tick: remember the occurrence.
