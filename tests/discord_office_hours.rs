@@ -667,3 +667,81 @@ async fn bounded_schedules_and_truthful_reminders() {
     bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }
+
+/// What Discord refuses with 429 (rate limited) is not lost: a scheduled event refused when the
+/// session is scheduled is created by the session's next job run, and a refused reminder (not
+/// recorded as failed) goes out once after the limit's window, still claimed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limited_event_and_reminder_are_sent_after_the_window() {
+    std::env::set_var("COURSEBOT_TICK_MS", "50");
+    let content = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini");
+    let bot = TestBot::start_with(Options {
+        start: utc(2026, 3, 10, 12, 0), // 13:00 in Berlin
+        content,
+    })
+    .await;
+    let s = bot
+        .fake
+        .slash_full(
+            &admin(),
+            "settings",
+            json!([sub(
+                "announcements",
+                vec![opt("channel", 7, ANN.to_string().into())]
+            )]),
+            resolved_channel(ANN),
+        )
+        .await;
+    bot.fake.callback(&s).await;
+    let limited =
+        json!({"message": "You are being rate limited.", "retry_after": 0.05, "global": true});
+    bot.fake
+        .respond_with_times("POST", "/scheduled-events", 429, limited.clone(), 1);
+    let cb = schedule(&bot.fake, &admin(), base_opts("2026-03-10 14:00", 60)).await;
+    assert!(reply_text(&cb).contains("**#1**"), "{}", cb.json);
+    let events = format!("/api/v10/guilds/{GUILD_ID}/scheduled-events");
+    bot.fake
+        .wait_request(15, |r| {
+            r.method == "POST" && r.path == events && r.status == 200
+        })
+        .await
+        .expect("the scheduled event, after the rate limit's window");
+    bot.wait_ticks(3).await;
+    let created = |status: u16| {
+        bot.fake
+            .count(|r| r.method == "POST" && r.path == events && r.status == status)
+    };
+    assert_eq!((created(429), created(200)), (1, 1), "one event, once");
+
+    // The 15-minute reminder's first two posts are answered 429.
+    bot.fake.respond_with_times(
+        "POST",
+        &format!("/channels/{ANN}/messages"),
+        429,
+        limited,
+        2,
+    );
+    bot.clock.set(utc(2026, 3, 10, 12, 45));
+    let p = format!("/api/v10/channels/{ANN}/messages");
+    bot.fake
+        .wait_request(15, |r| {
+            r.method == "POST"
+                && r.path == p
+                && r.status == 200
+                && r.json.to_string().contains("Reminder:")
+        })
+        .await
+        .expect("the reminder, after the rate limit's window");
+    bot.wait_ticks(3).await;
+    let reminders: Vec<Request> = ann_messages(&bot.fake)
+        .into_iter()
+        .filter(|r| r.json.to_string().contains("Reminder:"))
+        .collect();
+    assert_eq!(reminders.iter().filter(|r| r.status == 429).count(), 2);
+    assert_eq!(
+        distinct(reminders.iter().filter(|r| r.status == 200)),
+        1,
+        "sent once"
+    );
+    bot.stop().await.unwrap();
+}

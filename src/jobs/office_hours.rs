@@ -69,7 +69,7 @@ pub async fn series(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
         });
         match (still_useful, o) {
             (true, Some(o)) => {
-                let ok = send_reminder(app, http, &s, o, lead, user, rid).await;
+                let ok = send_reminder(app, http, &s, o, lead, user, rid).await?;
                 db::finish(&app.db, rid, ok).await?;
             }
             _ => db::finish(&app.db, rid, false).await?,
@@ -96,7 +96,7 @@ pub async fn series(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
                 ids::UserId(0),
                 rid,
             )
-            .await;
+            .await?;
             db::finish(&app.db, rid, ok).await?;
         }
     }
@@ -113,8 +113,8 @@ pub async fn series(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
             )
             .await?
             {
-                let ok =
-                    send_reminder(app, http, &s, due.occurrence, due.lead_minutes, user, rid).await;
+                let ok = send_reminder(app, http, &s, due.occurrence, due.lead_minutes, user, rid)
+                    .await?;
                 db::finish(&app.db, rid, ok).await?;
             }
         }
@@ -126,7 +126,9 @@ pub async fn series(app: &App, http: &serenity::Http, job: &Job) -> JobResult {
 
 /// Send one reminder (to the announcement channel when `user` is 0, else by DM), worded from
 /// the real time left. The nonce makes a resend after a crash a no-op on Discord's side.
-/// Returns whether it was delivered.
+/// Returns whether it was delivered; when Discord answered 429 (rate limited), the error, so
+/// that the job is run again after the limit's window and the reminder, still claimed, is
+/// sent then (instead of being recorded as failed and lost).
 async fn send_reminder(
     app: &App,
     http: &serenity::Http,
@@ -135,7 +137,7 @@ async fn send_reminder(
     lead: i64,
     user: ids::UserId,
     rid: i64,
-) -> bool {
+) -> Result<bool, Failure> {
     let (text, embed) = view::reminder(&s.series, occ, lead, app.clock.now());
     let nonce = serenity::Nonce::String(format!("ohr-{rid}"));
     if user == ids::UserId(0) {
@@ -146,7 +148,7 @@ async fn send_reminder(
                     .ok()
                     .and_then(|g| g.announce_channel))
         else {
-            return false;
+            return Ok(false);
         };
         let msg = CreateMessage::new()
             .content(text)
@@ -155,10 +157,11 @@ async fn send_reminder(
             .nonce(nonce)
             .enforce_nonce(true);
         match ChannelId::from(channel).send_message(http, msg).await {
-            Ok(_) => true,
+            Ok(_) => Ok(true),
+            Err(e) if super::is_rate_limited(&e) => Err(e.into()),
             Err(e) => {
                 tracing::warn!(series = s.series.id, error = %e, "office hours reminder failed");
-                false
+                Ok(false)
             }
         }
     } else {
@@ -169,10 +172,11 @@ async fn send_reminder(
             .nonce(nonce)
             .enforce_nonce(true);
         match UserId::from(user).direct_message(http, msg).await {
-            Ok(_) => true,
+            Ok(_) => Ok(true),
+            Err(e) if super::is_rate_limited(&e) => Err(e.into()),
             Err(e) => {
                 tracing::warn!(series = s.series.id, user = %user, error = %e, "office hours DM failed (DMs closed?)");
-                false
+                Ok(false)
             }
         }
     }
@@ -254,6 +258,10 @@ pub async fn sync_event(app: &App, http: &serenity::Http, s: &Stored, changed: b
             if let Err(e) = db::set_event(&app.db, s.series.id, Some(id), Some(next.start)).await {
                 tracing::error!(error = %e, "storing the scheduled event failed");
             }
+        }
+        // Rate limited: nothing was created; the session's next job run tries again.
+        Err(e) if super::is_rate_limited(&e) => {
+            tracing::debug!(series = s.series.id, error = %e, "scheduled event rate limited; trying again");
         }
         Err(e) => {
             tracing::warn!(series = s.series.id, error = %e, "scheduled event not created (Manage Events permission?)");
