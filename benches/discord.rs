@@ -69,6 +69,33 @@ async fn explain_round_trips(n: usize) {
     bot.stop().await.unwrap();
 }
 
+/// CPU seconds (user + system) used so far by this process's threads, split into the bot's
+/// (its runtime's `bot-worker` threads and the `sqlx-sqlite-worker` threads of its database)
+/// and the rest (the fake Discord and the load generator). Threads that ended are not counted.
+fn cpu_split() -> (f64, f64) {
+    let tick = 100.0; // USER_HZ on Linux
+    let (mut bot, mut rest) = (0.0, 0.0);
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return (0.0, 0.0);
+    };
+    for t in tasks.flatten() {
+        let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+        // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
+        let after = stat.rsplit(')').next().unwrap_or("");
+        let f: Vec<&str> = after.split_whitespace().collect();
+        let secs = (f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+            + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0))
+            / tick;
+        if comm.starts_with("bot-worker") || comm.starts_with("sqlx-sqlite") {
+            bot += secs;
+        } else {
+            rest += secs;
+        }
+    }
+    (bot, rest)
+}
+
 /// Resident memory of this process (bot and fake Discord), in MiB.
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -151,6 +178,7 @@ async fn answer_burst(members: u64, over: Duration, postgres: bool) {
     bot.fake.drain_paths(|_| false);
     let load_before = load();
     let rss_start = rss_mib();
+    let cpu_start = cpu_split();
     let mut rss_marks = vec![(0u64, rss_start)];
     // `members` answers spread evenly over `over` (zero: all at once).
     let spacing = over / members as u32;
@@ -189,6 +217,7 @@ async fn answer_burst(members: u64, over: Duration, postgres: bool) {
         .collect();
     lat.sort();
     let rss_end = rss_mib();
+    let cpu_end = cpu_split();
     let stored = coursebot::store::quiz::answers_of(&bot.app.db, quiz)
         .await
         .unwrap()
@@ -211,6 +240,21 @@ async fn answer_burst(members: u64, over: Duration, postgres: bool) {
         .map(|(s, m)| format!("{s} s: {m:.1} MiB"))
         .collect();
     println!("  RSS (bot + fake Discord): {}", marks.join(", "));
+    let (bot_cpu, rest_cpu) = (cpu_end.0 - cpu_start.0, cpu_end.1 - cpu_start.1);
+    println!(
+        "  CPU: bot {:.2} s ({:.0} µs per answer), fake Discord and load {:.2} s ({:.0} µs per answer)",
+        bot_cpu,
+        bot_cpu * 1e6 / members as f64,
+        rest_cpu,
+        rest_cpu * 1e6 / members as f64
+    );
+    let w = bot.app.answers.stats();
+    println!(
+        "  answer writer: {} transactions, {:.1} answers per transaction on average, largest {}",
+        w.batches,
+        w.answers as f64 / w.batches.max(1) as f64,
+        w.largest
+    );
     assert_eq!(stored, members as usize, "every answer stored exactly once");
     bot.stop().await.unwrap();
 }

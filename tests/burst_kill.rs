@@ -82,7 +82,7 @@ async fn acknowledged_answers_survive_sigkill_and_the_others_can_answer_again() 
                 local_time: "10:00",
                 timezone: "UTC",
                 pool_label: "m01",
-                modules: &[q.module.clone()],
+                modules: std::slice::from_ref(&q.module),
                 window_minutes: None,
                 next_run_at: now + CDuration::days(1),
                 created_by: UserId::new(1),

@@ -299,6 +299,9 @@ pub fn start_as(app: App, http: Arc<serenity::Http>, worker: Worker) -> tokio::t
                 gate.clone(),
                 worker.clone(),
             ));
+            // Stopping the runner (shutdown) stops the tick in flight too, before the database
+            // closes under it; its jobs are leased, so this is what a crash would leave.
+            let _stop_with_runner = AbortOnDrop(t.abort_handle());
             match t.await {
                 // A full batch: more is due now, go on without waiting.
                 Ok(n) if n >= BATCH as usize => continue,
@@ -309,6 +312,15 @@ pub fn start_as(app: App, http: Arc<serenity::Http>, worker: Worker) -> tokio::t
         }
     })
     .abort_handle()
+}
+
+/// Aborts a task when dropped (when the task holding it is aborted).
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Ticks the runner has completed (stored, so tests and operators can wait for one).

@@ -480,6 +480,12 @@ mod tests {
         assert!(matches!(bad, Err(WriteError::Row(_))), "{bad:?}");
         assert_eq!(qdb::answers_of(&pool, quiz).await.unwrap().len(), 2);
         assert_eq!(w.stats().batches, 1);
+        // Alone in its batch (one statement, no transaction): the same error, nothing stored.
+        let w1 = AnswerWriter::start(&pool, cfg(0, 1));
+        let alone = w1.write(daily(999, 43, true)).await;
+        assert!(matches!(alone, Err(WriteError::Row(_))), "{alone:?}");
+        assert!(w1.write(daily(quiz, 43, true)).await.unwrap());
+        assert_eq!(qdb::answers_of(&pool, quiz).await.unwrap().len(), 3);
     }
 
     #[tokio::test]

@@ -5,7 +5,9 @@
 //! (chunked at [`ROWS_PER_STATEMENT`]); the keys it returns are the rows that won their unique
 //! key, so every caller learns whether its answer was stored or lost to an earlier one. Keys
 //! repeated inside one batch are settled by the writer before it gets here (the first wins),
-//! so one statement never sees the same key twice.
+//! so one statement never sees the same key twice. A batch that is one statement (daily
+//! answers only, or exam answers only) runs without BEGIN/COMMIT: a statement is atomic, and
+//! a batch of one answer then costs one round trip, as before batching.
 //!
 //! A statement that fails (a row breaking a constraint) rolls the batch back; the rows are then
 //! written one by one, each behind a savepoint, so the failing row gets its error and the others
@@ -13,7 +15,7 @@
 
 use super::practice::set_review;
 use super::time::Ts;
-use super::{on_db, Db, Tx};
+use super::{on_db, Db, Exec, Tx};
 use crate::ids::{GuildId, UserId};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
@@ -91,6 +93,21 @@ pub async fn write(db: &Db, rows: &[AnswerRow]) -> sqlx::Result<Vec<sqlx::Result
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    if one_statement(rows) {
+        // One INSERT is atomic on its own: no BEGIN and COMMIT round trips (the common case
+        // when answers trickle in: a batch of one).
+        let stored = match rows[0] {
+            AnswerRow::Daily { .. } => insert_daily(db, rows).await,
+            _ => insert_exam(db, rows).await,
+        };
+        match stored {
+            Ok(stored) => return Ok(rows.iter().map(|r| Ok(stored.contains(&r.key()))).collect()),
+            Err(e @ sqlx::Error::Database(_)) if rows.len() == 1 => return Ok(vec![Err(e)]),
+            // A row broke a constraint: settled row by row below.
+            Err(sqlx::Error::Database(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let mut tx = db.begin().await?;
     match write_all(&mut tx, rows).await {
         Ok(won) => {
@@ -161,13 +178,13 @@ fn values(n: usize, width: usize) -> String {
 /// row).
 const ROWS_PER_STATEMENT: usize = 1000;
 
-/// One multi-row insert into an answer table whose rows are `(key1, key2, question-or-guild,
-/// answer, correct, answered_at)`; the keys of the rows it stored.
+/// One multi-row insert of 6 values per row through `$ex` (`&Db` or `&mut Tx`), binding
+/// each row with `$bind`; the rows its `RETURNING` gives (the keys stored).
 macro_rules! insert_returning {
-    ($tx:expr, $sql:expr, $key:ty, $chunk:expr, |$q:ident, $row:ident| $bind:expr) => {{
+    ($ex:expr, $sql:expr, $key:ty, $chunk:expr, |$q:ident, $row:ident| $bind:expr) => {{
         // Only placeholders are formatted into the SQL; the values are bound.
         let sql = format!($sql, values($chunk.len(), 6));
-        on_db!(&mut *$tx, |c| {
+        on_db!($ex, |c| {
             let mut $q = sqlx::query_as::<_, $key>(sqlx::AssertSqlSafe(sql)).persistent(false);
             for $row in $chunk {
                 $q = $bind;
@@ -177,105 +194,31 @@ macro_rules! insert_returning {
     }};
 }
 
-/// Insert every row; whether each won its key.
+/// Whether `rows` go in ONE statement: daily answers only, or exam answers only, at most
+/// [`ROWS_PER_STATEMENT`] of them (practice answers also move their session on).
+fn one_statement(rows: &[AnswerRow]) -> bool {
+    rows.len() <= ROWS_PER_STATEMENT
+        && (rows.iter().all(|r| matches!(r, AnswerRow::Daily { .. }))
+            || rows.iter().all(|r| matches!(r, AnswerRow::Exam { .. })))
+}
+
+/// Insert every row in `tx`; whether each won its key.
 async fn write_all(tx: &mut Tx, rows: &[AnswerRow]) -> sqlx::Result<Vec<bool>> {
+    let of = |pick: fn(&AnswerRow) -> bool| -> Vec<AnswerRow> {
+        rows.iter().filter(|r| pick(r)).cloned().collect()
+    };
+    let daily = of(|r| matches!(r, AnswerRow::Daily { .. }));
+    let exam = of(|r| matches!(r, AnswerRow::Exam { .. }));
+    let practice = of(|r| matches!(r, AnswerRow::Practice { .. }));
     let mut stored: HashSet<AnswerKey> = HashSet::with_capacity(rows.len());
-    let daily: Vec<&AnswerRow> = rows
-        .iter()
-        .filter(|r| matches!(r, AnswerRow::Daily { .. }))
-        .collect();
-    let practice: Vec<&AnswerRow> = rows
-        .iter()
-        .filter(|r| matches!(r, AnswerRow::Practice { .. }))
-        .collect();
-    let exam: Vec<&AnswerRow> = rows
-        .iter()
-        .filter(|r| matches!(r, AnswerRow::Exam { .. }))
-        .collect();
     for chunk in daily.chunks(ROWS_PER_STATEMENT) {
-        let won: Vec<(i64, UserId)> = insert_returning!(
-            tx,
-            "INSERT INTO quiz_answers (quiz_id, user_id, guild_id, answer, correct, answered_at)
-             VALUES {} ON CONFLICT (quiz_id, user_id) DO NOTHING RETURNING quiz_id, user_id",
-            (i64, UserId),
-            chunk,
-            |q, row| match row {
-                AnswerRow::Daily {
-                    quiz_id,
-                    guild,
-                    user,
-                    answer,
-                    correct,
-                    at,
-                } => q
-                    .bind(*quiz_id)
-                    .bind(*user)
-                    .bind(*guild)
-                    .bind(answer.as_str())
-                    .bind(*correct)
-                    .bind(Ts::at(*at)),
-                _ => unreachable!("daily rows only"),
-            }
-        );
-        stored.extend(won.into_iter().map(|(q, u)| AnswerKey::Daily(q, u)));
+        stored.extend(insert_daily(&mut *tx, chunk).await?);
     }
     for chunk in exam.chunks(ROWS_PER_STATEMENT) {
-        let won: Vec<(i64, i64)> = insert_returning!(
-            tx,
-            "INSERT INTO exam_answers (exam_id, position, question_id, answer, correct, answered_at)
-             VALUES {} ON CONFLICT (exam_id, position) DO NOTHING RETURNING exam_id, position",
-            (i64, i64),
-            chunk,
-            |q, row| match row {
-                AnswerRow::Exam {
-                    exam,
-                    position,
-                    question_id,
-                    answer,
-                    correct,
-                    at,
-                } => q
-                    .bind(*exam)
-                    .bind(*position as i64)
-                    .bind(question_id.as_str())
-                    .bind(answer.as_str())
-                    .bind(*correct)
-                    .bind(Ts::at(*at)),
-                _ => unreachable!("exam rows only"),
-            }
-        );
-        stored.extend(won.into_iter().map(|(e, p)| AnswerKey::Exam(e, p)));
+        stored.extend(insert_exam(&mut *tx, chunk).await?);
     }
     for chunk in practice.chunks(ROWS_PER_STATEMENT) {
-        let won: Vec<(i64, i64)> = insert_returning!(
-            tx,
-            "INSERT INTO practice_answers (session_id, position, question_id, answer, correct, answered_at)
-             VALUES {} ON CONFLICT (session_id, position) DO NOTHING RETURNING session_id, position",
-            (i64, i64),
-            chunk,
-            |q, row| match row {
-                AnswerRow::Practice {
-                    session,
-                    position,
-                    question_id,
-                    answer,
-                    correct,
-                    at,
-                    ..
-                } => q
-                    .bind(*session)
-                    .bind(*position as i64)
-                    .bind(question_id.as_str())
-                    .bind(answer.as_str())
-                    .bind(*correct)
-                    .bind(Ts::at(*at)),
-                _ => unreachable!("practice rows only"),
-            }
-        );
-        let won: HashSet<AnswerKey> = won
-            .into_iter()
-            .map(|(s, p)| AnswerKey::Practice(s, p))
-            .collect();
+        let won = insert_practice(&mut *tx, chunk).await?;
         // The session moves on and the review is set only for a stored answer.
         for row in chunk.iter().filter(|r| won.contains(&r.key())) {
             if let AnswerRow::Practice {
@@ -296,6 +239,113 @@ async fn write_all(tx: &mut Tx, rows: &[AnswerRow]) -> sqlx::Result<Vec<bool>> {
         stored.extend(won);
     }
     Ok(rows.iter().map(|r| stored.contains(&r.key())).collect())
+}
+
+/// One multi-row insert of daily answers (`rows` are all daily); the keys stored.
+async fn insert_daily(
+    ex: impl Into<Exec<'_>>,
+    rows: &[AnswerRow],
+) -> sqlx::Result<HashSet<AnswerKey>> {
+    let won: Vec<(i64, UserId)> = insert_returning!(
+        ex,
+        "INSERT INTO quiz_answers (quiz_id, user_id, guild_id, answer, correct, answered_at)
+         VALUES {} ON CONFLICT (quiz_id, user_id) DO NOTHING RETURNING quiz_id, user_id",
+        (i64, UserId),
+        rows,
+        |q, row| match row {
+            AnswerRow::Daily {
+                quiz_id,
+                guild,
+                user,
+                answer,
+                correct,
+                at,
+            } => q
+                .bind(*quiz_id)
+                .bind(*user)
+                .bind(*guild)
+                .bind(answer.as_str())
+                .bind(*correct)
+                .bind(Ts::at(*at)),
+            _ => unreachable!("daily rows only"),
+        }
+    );
+    Ok(won
+        .into_iter()
+        .map(|(q, u)| AnswerKey::Daily(q, u))
+        .collect())
+}
+
+/// One multi-row insert of exam answers (`rows` are all exam answers); the keys stored.
+async fn insert_exam(
+    ex: impl Into<Exec<'_>>,
+    rows: &[AnswerRow],
+) -> sqlx::Result<HashSet<AnswerKey>> {
+    let won: Vec<(i64, i64)> = insert_returning!(
+        ex,
+        "INSERT INTO exam_answers (exam_id, position, question_id, answer, correct, answered_at)
+         VALUES {} ON CONFLICT (exam_id, position) DO NOTHING RETURNING exam_id, position",
+        (i64, i64),
+        rows,
+        |q, row| match row {
+            AnswerRow::Exam {
+                exam,
+                position,
+                question_id,
+                answer,
+                correct,
+                at,
+            } => q
+                .bind(*exam)
+                .bind(*position as i64)
+                .bind(question_id.as_str())
+                .bind(answer.as_str())
+                .bind(*correct)
+                .bind(Ts::at(*at)),
+            _ => unreachable!("exam rows only"),
+        }
+    );
+    Ok(won
+        .into_iter()
+        .map(|(e, p)| AnswerKey::Exam(e, p))
+        .collect())
+}
+
+/// One multi-row insert of practice answers (`rows` are all practice answers); the keys
+/// stored. Moving the sessions on is the caller's ([`write_all`]).
+async fn insert_practice(
+    ex: impl Into<Exec<'_>>,
+    rows: &[AnswerRow],
+) -> sqlx::Result<HashSet<AnswerKey>> {
+    let won: Vec<(i64, i64)> = insert_returning!(
+        ex,
+        "INSERT INTO practice_answers (session_id, position, question_id, answer, correct, answered_at)
+         VALUES {} ON CONFLICT (session_id, position) DO NOTHING RETURNING session_id, position",
+        (i64, i64),
+        rows,
+        |q, row| match row {
+            AnswerRow::Practice {
+                session,
+                position,
+                question_id,
+                answer,
+                correct,
+                at,
+                ..
+            } => q
+                .bind(*session)
+                .bind(*position as i64)
+                .bind(question_id.as_str())
+                .bind(answer.as_str())
+                .bind(*correct)
+                .bind(Ts::at(*at)),
+            _ => unreachable!("practice rows only"),
+        }
+    );
+    Ok(won
+        .into_iter()
+        .map(|(s, p)| AnswerKey::Practice(s, p))
+        .collect())
 }
 
 /// The practice session moves past `position` (only if it was there).
