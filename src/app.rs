@@ -10,6 +10,7 @@
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::content::{content_hash, load_course, Course};
+use crate::quiz::daily::QuizCache;
 use crate::quiz::writer::{AnswerWriter, WriterConfig};
 use crate::search::SearchIndex;
 use crate::store::Db;
@@ -70,6 +71,8 @@ pub struct App {
     /// The process's one answer writer: daily, practice and exam answers are committed in
     /// batches ([`crate::quiz::writer`]).
     pub answers: AnswerWriter,
+    /// Daily quizzes read by their answers ([`crate::quiz::daily::QuizCache`]).
+    pub quizzes: QuizCache,
     pub clock: SharedClock,
     pub timing: Timing,
     /// The index of this snapshot's course, when it was ready at the snapshot.
@@ -137,6 +140,7 @@ impl App {
         Ok(App {
             course,
             answers,
+            quizzes: QuizCache::default(),
             db,
             clock,
             timing: Timing::from_config(config),
@@ -161,6 +165,7 @@ impl App {
         App {
             course,
             answers: AnswerWriter::start(&db, WriterConfig::from_env()),
+            quizzes: QuizCache::default(),
             db,
             clock,
             timing: Timing::default(),
@@ -183,6 +188,7 @@ impl App {
             search: c.search,
             db: self.db.clone(),
             answers: self.answers.clone(),
+            quizzes: self.quizzes.clone(),
             clock: self.clock.clone(),
             timing: self.timing,
             live: self.live.clone(),

@@ -7,7 +7,7 @@ mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use coursebot::ids::{ChannelId, GuildId, RoleId, UserId};
-use coursebot::store::answer_batch::{self, AnswerRow};
+use coursebot::store::answer_batch::{self, AnswerRow, Outcome};
 use coursebot::store::{office_hours as oh, quiz, settings, Db};
 use std::process::{Command, Output};
 
@@ -82,32 +82,38 @@ async fn fill(db: &Db) -> (i64, i64) {
     .await
     .unwrap()
     .unwrap();
-    assert!(answer_batch::write_one(
-        db,
-        AnswerRow::Daily {
-            quiz_id: q,
-            guild: G,
-            user: U,
-            answer: "c:1".into(),
-            correct: true,
-            at: t0()
-        }
-    )
-    .await
-    .unwrap());
-    assert!(answer_batch::write_one(
-        db,
-        AnswerRow::Daily {
-            quiz_id: q,
-            guild: G,
-            user: U2,
-            answer: "c:2".into(),
-            correct: false,
-            at: t0()
-        }
-    )
-    .await
-    .unwrap());
+    assert_eq!(
+        answer_batch::write_one(
+            db,
+            AnswerRow::Daily {
+                quiz_id: q,
+                guild: G,
+                user: U,
+                answer: "c:1".into(),
+                correct: true,
+                at: t0()
+            }
+        )
+        .await
+        .unwrap(),
+        Outcome::Stored
+    );
+    assert_eq!(
+        answer_batch::write_one(
+            db,
+            AnswerRow::Daily {
+                quiz_id: q,
+                guild: G,
+                user: U2,
+                answer: "c:2".into(),
+                correct: false,
+                at: t0()
+            }
+        )
+        .await
+        .unwrap(),
+        Outcome::Stored
+    );
     let office = oh::create(db, new_office_hours("Chords, live"))
         .await
         .unwrap();
@@ -166,19 +172,22 @@ async fn a_community_moves_to_postgresql_without_losing_a_score() {
     want.sort();
     assert_eq!(answers, want, "scores survive the move");
     // The unique key came along: the same member cannot answer twice on PostgreSQL either.
-    assert!(!answer_batch::write_one(
-        &pg,
-        AnswerRow::Daily {
-            quiz_id: q,
-            guild: G,
-            user: U,
-            answer: "c:2".into(),
-            correct: false,
-            at: t0()
-        }
-    )
-    .await
-    .unwrap());
+    assert_eq!(
+        answer_batch::write_one(
+            &pg,
+            AnswerRow::Daily {
+                quiz_id: q,
+                guild: G,
+                user: U,
+                answer: "c:2".into(),
+                correct: false,
+                at: t0()
+            }
+        )
+        .await
+        .unwrap(),
+        Outcome::AlreadyAnswered
+    );
     let stored = oh::get(&pg, G, office)
         .await
         .unwrap()

@@ -567,3 +567,45 @@ async fn practice_a_module_to_completion() {
     bot.assert_schema_ok();
     bot.stop().await.unwrap();
 }
+
+/// A quiz whose closing time is brought forward (the moderator moved the schedule earlier, so
+/// the next question comes before the old one's end) refuses answers from then on, even to a
+/// member whose click finds it in the bot's cache of quizzes being answered: the answer
+/// writer checks the quiz in the insert itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiz_ended_early_by_the_next_question_takes_no_more_answers() {
+    let bot = start(utc(2026, 5, 4, 7, 0)).await;
+    schedule(
+        &bot.fake,
+        &admin(),
+        "10:00",
+        vec![opt("modules", 3, "m01, m02".into())],
+    )
+    .await;
+    bot.clock.set(utc(2026, 5, 4, 8, 0)); // 10:00 Berlin (summer); open until tomorrow's
+    let first = wait_post(&bot, 1).await;
+    let (quiz, q) = quiz_of(&bot, &first).await;
+    let prefix = format!("qz:{quiz}");
+    let s = answer(&bot.fake, &member(1), &first, &prefix, &q, true).await;
+    assert!(reply_text(&bot.fake.callback(&s).await).contains("Answer recorded"));
+    // Moved to 07:00 Berlin: tomorrow's question comes at 05:00 UTC, before 08:00 UTC.
+    bot.clock.set(utc(2026, 5, 4, 9, 0));
+    schedule(
+        &bot.fake,
+        &admin(),
+        "07:00",
+        vec![opt("modules", 3, "m01, m02".into())],
+    )
+    .await;
+    bot.clock.set(utc(2026, 5, 5, 5, 0));
+    wait_post(&bot, 2).await;
+    wait_reveal(&bot, first["id"].as_str().unwrap()).await;
+    let s = answer(&bot.fake, &member(2), &first, &prefix, &q, true).await;
+    let text = reply_text(&bot.fake.callback(&s).await);
+    assert!(text.contains("closed"), "{text}");
+    assert_eq!(
+        db::answers_of(&bot.app.db, quiz).await.unwrap().len(),
+        1,
+        "nothing lands after the quiz was counted"
+    );
+}

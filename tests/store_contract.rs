@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use coursebot::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use coursebot::jobs::rows;
 use coursebot::quiz::writer::{AnswerWriter, WriteError, WriterConfig};
-use coursebot::store::answer_batch::{self, AnswerRow};
+use coursebot::store::answer_batch::{self, AnswerRow, Outcome};
 use coursebot::store::{certification as cert, office_hours as oh, practice, quiz, settings};
 use coursebot::store::{Backend, Db};
 use std::collections::HashSet;
@@ -162,7 +162,10 @@ async fn daily_answer(
     correct: bool,
     at: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    answer_batch::write_one(db, daily_row(quiz_id, user, answer, correct, at)).await
+    Ok(
+        answer_batch::write_one(db, daily_row(quiz_id, user, answer, correct, at)).await?
+            == Outcome::Stored,
+    )
 }
 
 fn daily_row(
@@ -202,7 +205,7 @@ async fn practice_answer(
         review_interval: 1,
         review_due: t0() + Duration::days(1),
     };
-    answer_batch::write_one(db, row).await
+    Ok(answer_batch::write_one(db, row).await? == Outcome::Stored)
 }
 
 async fn exam_answer(
@@ -221,7 +224,7 @@ async fn exam_answer(
         correct,
         at: t0(),
     };
-    answer_batch::write_one(db, row).await
+    Ok(answer_batch::write_one(db, row).await? == Outcome::Stored)
 }
 
 /// The answer writer on both backends: one multi-row insert per batch, every caller told its
@@ -250,6 +253,7 @@ async fn answer_writer_batches(db: Db) {
         .await
         .unwrap()
         .unwrap();
+    quiz::set_posted(&db, q, MessageId(77)).await.unwrap();
     // Batches go when five answers are queued (the window is far longer than the test).
     let w = AnswerWriter::start(
         &db,
@@ -264,17 +268,29 @@ async fn answer_writer_batches(db: Db) {
         w.write(daily_row(q, member(1), "c:0", true, t0())),
         w.write(daily_row(q, member(2), "c:1", false, t0())),
         w.write(daily_row(q, member(1), "c:1", false, t0())),
-        w.write(daily_row(q + 1000, member(3), "c:0", true, t0())),
+        w.write(AnswerRow::Exam {
+            exam: 999_999,
+            position: 0,
+            question_id: "m01-001".into(),
+            answer: "c:0".into(),
+            correct: true,
+            at: t0(),
+        }),
         w.write(daily_row(q, member(4), "c:0", true, t0())),
     );
     assert_eq!(
         (a.unwrap(), b.unwrap(), repeat.unwrap(), c.unwrap()),
-        (true, true, false, true),
+        (
+            Outcome::Stored,
+            Outcome::Stored,
+            Outcome::AlreadyAnswered,
+            Outcome::Stored
+        ),
         "the first answer of a member wins, inside one batch too"
     );
     assert!(
         matches!(broken, Err(WriteError::Row(_))),
-        "an answer to a quiz that does not exist fails alone: {broken:?}"
+        "an answer to an exam that does not exist breaks the foreign key and fails alone: {broken:?}"
     );
     // A second batch: member 2 already answered in the first.
     let more = tokio::join!(
@@ -284,7 +300,7 @@ async fn answer_writer_batches(db: Db) {
         w.write(daily_row(q, member(7), "c:0", true, t0())),
         w.write(daily_row(q, member(8), "c:0", true, t0())),
     );
-    let more = [more.0, more.1, more.2, more.3, more.4].map(Result::unwrap);
+    let more = [more.0, more.1, more.2, more.3, more.4].map(|r| r.unwrap() == Outcome::Stored);
     assert_eq!(more, [false, true, true, true, true]);
     assert_eq!(
         (w.stats().batches, w.stats().largest),
@@ -304,6 +320,32 @@ async fn answer_writer_batches(db: Db) {
     ];
     want.sort();
     assert_eq!(stored, want, "each member once, with the answer that won");
+    w.shutdown().await;
+    // The quiz takes answers until its closing time, checked in the insert itself (a writer
+    // that commits what is queued at once).
+    let w = AnswerWriter::start(&db, WriterConfig::default());
+    let closes = t0() + Duration::hours(1);
+    let late = w.write(daily_row(q, member(9), "c:0", true, closes)).await;
+    assert_eq!(late.unwrap(), Outcome::Closed, "at the closing time");
+    let unknown = w
+        .write(daily_row(q + 1000, member(9), "c:0", true, t0()))
+        .await;
+    assert_eq!(
+        unknown.unwrap(),
+        Outcome::Closed,
+        "a quiz that does not exist"
+    );
+    assert!(quiz::close_quiz(&db, q).await.unwrap());
+    let (after_close, double) = tokio::join!(
+        w.write(daily_row(q, member(10), "c:0", true, t0())),
+        w.write(daily_row(q, member(1), "c:0", true, t0())),
+    );
+    assert_eq!(
+        (after_close.unwrap(), double.unwrap()),
+        (Outcome::Closed, Outcome::Closed),
+        "closed by the closing job: nothing lands after its count"
+    );
+    assert_eq!(quiz::answers_of(&db, q).await.unwrap().len(), want.len());
     w.shutdown().await;
 }
 

@@ -6,7 +6,7 @@ use crate::content::{Certification, GradeBand};
 use crate::error::UserError;
 use crate::ids::{GuildId, UserId};
 use crate::quiz::answer::{grade, Answer};
-use crate::store::answer_batch::AnswerRow;
+use crate::store::answer_batch::{AnswerRow, Outcome};
 use crate::store::certification as db;
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
@@ -222,7 +222,7 @@ pub async fn answer(
         correct: grade(q, a),
         at: now,
     };
-    if !app.answers.store(row).await? {
+    if app.answers.store(row).await? != Outcome::Stored {
         return Err(UserError::Invalid("You already answered that question.".into()).into());
     }
     if position + 1 >= exam.questions.len() {

@@ -7,11 +7,14 @@ use crate::app::App;
 use crate::content::{Course, Question};
 use crate::error::UserError;
 use crate::ids::{ChannelId, GuildId, UserId};
-use crate::store::answer_batch::AnswerRow;
+use crate::store::answer_batch::{AnswerRow, Outcome};
 use crate::store::quiz as db;
+use crate::store::Db;
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// What a moderator asked for.
 pub struct ScheduleRequest<'a> {
@@ -197,7 +200,9 @@ pub async fn answer(
     a: &Answer,
 ) -> Result<AnswerOutcome> {
     let now = app.clock.now();
-    let quiz = db::get_quiz(&app.db, quiz_id)
+    let quiz = app
+        .quizzes
+        .get(&app.db, quiz_id, now)
         .await?
         .ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?;
     if quiz.guild != guild {
@@ -208,10 +213,7 @@ pub async fn answer(
         .into());
     }
     if quiz.status == "closed" || now >= quiz.closes_at {
-        return Err(UserError::Invalid(
-            "This quiz is closed; answers are no longer accepted.".into(),
-        )
-        .into());
+        return Err(closed().into());
     }
     let q = question(&app.course, &quiz.question_id)?;
     a.check_against(q)
@@ -226,14 +228,67 @@ pub async fn answer(
     };
     // Stored by the answer writer, in one transaction with the answers arriving at the same
     // time; returns once committed.
-    if app.answers.store(row).await? {
-        Ok(AnswerOutcome::Recorded {
+    match app.answers.store(row).await? {
+        Outcome::Stored => Ok(AnswerOutcome::Recorded {
             closes_at: quiz.closes_at,
             picked: a.describe(q),
-        })
-    } else {
-        Ok(AnswerOutcome::AlreadyAnswered)
+        }),
+        Outcome::AlreadyAnswered => Ok(AnswerOutcome::AlreadyAnswered),
+        // Closed between the check above and the write (the next question replaced it).
+        Outcome::Closed => Err(closed().into()),
     }
+}
+
+/// Quiz rows read by the answers to them, so that a burst of answers to one question reads
+/// its row once instead of once per answer. Only what never changes while a quiz takes
+/// answers is relied on (guild, question, module); its status and closing time are a first
+/// check only: a cached closed quiz, or a closing time passed, is closed for sure (a closing
+/// time is only ever brought forward), while a cached open one may have been closed since,
+/// possibly by another process, so the answer writer checks that again in the insert
+/// ([`Outcome::Closed`]). Entries go when their closing time has passed.
+#[derive(Clone, Default)]
+pub struct QuizCache(Arc<Mutex<HashMap<i64, Arc<db::Quiz>>>>);
+
+impl QuizCache {
+    /// Most quizzes kept; past it, those past their closing time go, then all.
+    const MAX: usize = 4096;
+
+    /// The quiz, from the cache when it was read before and its closing time is still ahead.
+    pub async fn get(
+        &self,
+        pool: &Db,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Arc<db::Quiz>>> {
+        if let Some(q) = self.lock().get(&id) {
+            if now < q.closes_at {
+                return Ok(Some(q.clone()));
+            }
+        }
+        let Some(q) = db::get_quiz(pool, id).await? else {
+            return Ok(None);
+        };
+        let q = Arc::new(q);
+        if q.status != "closed" && now < q.closes_at {
+            let mut m = self.lock();
+            if m.len() >= Self::MAX {
+                m.retain(|_, v| now < v.closes_at);
+                if m.len() >= Self::MAX {
+                    m.clear();
+                }
+            }
+            m.insert(id, q.clone());
+        }
+        Ok(Some(q))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<db::Quiz>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn closed() -> UserError {
+    UserError::Invalid("This quiz is closed; answers are no longer accepted.".into())
 }
 
 pub fn question<'a>(course: &'a Course, id: &str) -> Result<&'a Question> {

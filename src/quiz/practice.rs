@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::content::{Course, GradeBand, Module};
 use crate::error::UserError;
 use crate::ids::{GuildId, UserId};
-use crate::store::answer_batch::AnswerRow;
+use crate::store::answer_batch::{AnswerRow, Outcome};
 use crate::store::practice as db;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -231,7 +231,7 @@ pub async fn answer(
         review_interval: interval,
         review_due: due,
     };
-    if !app.answers.store(row).await? {
+    if app.answers.store(row).await? != Outcome::Stored {
         return Err(UserError::Invalid("You already answered that question.".into()).into());
     }
     let s = db::get_session(&app.db, session_id).await?.expect("exists");

@@ -18,7 +18,7 @@
 //! a message asking to answer again.
 
 use crate::error::UserError;
-use crate::store::answer_batch::{self, AnswerKey, AnswerRow};
+use crate::store::answer_batch::{self, AnswerKey, AnswerRow, Outcome};
 use crate::store::Db;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -118,7 +118,7 @@ struct Counters {
     largest: AtomicUsize,
 }
 
-type Reply = oneshot::Sender<Result<bool, WriteError>>;
+type Reply = oneshot::Sender<Result<Outcome, WriteError>>;
 
 enum Msg {
     Answer(AnswerRow, Reply),
@@ -153,9 +153,9 @@ impl AnswerWriter {
         AnswerWriter { tx, counters }
     }
 
-    /// Store `row`; `Ok(true)` once it is committed, `Ok(false)` once the answer that holds its
-    /// key is committed (this one lost: "already answered").
-    pub async fn write(&self, row: AnswerRow) -> Result<bool, WriteError> {
+    /// Store `row`; its [`Outcome`] once the transaction that decided it committed
+    /// (`AlreadyAnswered`: the answer holding its key is committed; this one lost).
+    pub async fn write(&self, row: AnswerRow) -> Result<Outcome, WriteError> {
         let (tx, rx) = oneshot::channel();
         self.tx
             .send(Msg::Answer(row, tx))
@@ -166,9 +166,9 @@ impl AnswerWriter {
 
     /// [`write`](Self::write) for the answer flows: a stopped writer is told to the member
     /// (answer again in a moment); database errors stay internal.
-    pub async fn store(&self, row: AnswerRow) -> anyhow::Result<bool> {
+    pub async fn store(&self, row: AnswerRow) -> anyhow::Result<Outcome> {
         match self.write(row).await {
-            Ok(won) => Ok(won),
+            Ok(outcome) => Ok(outcome),
             Err(WriteError::Closed) => Err(UserError::Invalid(
                 "The bot is restarting and did not save that answer: answer again in a minute."
                     .into(),
@@ -286,17 +286,17 @@ async fn flush(db: &Db, batch: &mut Vec<(AnswerRow, Reply)>, counters: &Counters
             counters.largest.fetch_max(n, Ordering::Relaxed);
             crate::ops::metrics::answer_batch(started.elapsed());
             for (row, r) in rows.iter().zip(&results) {
-                if matches!(r, Ok(true)) {
+                if matches!(r, Ok(Outcome::Stored)) {
                     crate::ops::metrics::answer_stored(row.kind());
                 }
             }
-            let results: Vec<Result<bool, WriteError>> = results
+            let results: Vec<Result<Outcome, WriteError>> = results
                 .into_iter()
                 .map(|r| r.map_err(|e| WriteError::Row(Arc::new(e))))
                 .collect();
             for (reply, (i, repeat)) in replies.into_iter().zip(slot) {
                 let r = match (&results[i], repeat) {
-                    (Ok(_), true) => Ok(false),
+                    (Ok(Outcome::Stored), true) => Ok(Outcome::AlreadyAnswered),
                     (r, _) => r.clone(),
                 };
                 let _ = reply.send(r);
@@ -319,6 +319,7 @@ async fn flush(db: &Db, batch: &mut Vec<(AnswerRow, Reply)>, counters: &Counters
 mod tests {
     use super::*;
     use crate::ids::{ChannelId, GuildId, UserId};
+    use crate::store::answer_batch::Outcome::{AlreadyAnswered, Closed, Stored};
     use crate::store::{self, quiz as qdb};
     use chrono::{TimeZone, Utc};
 
@@ -362,6 +363,9 @@ mod tests {
         .await
         .unwrap()
         .unwrap();
+        qdb::set_posted(&pool, quiz, crate::ids::MessageId::new(4))
+            .await
+            .unwrap();
         (dir, pool, quiz)
     }
 
@@ -374,6 +378,21 @@ mod tests {
             correct,
             at: Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 1).unwrap(),
         }
+    }
+
+    fn exam(exam: i64, position: usize) -> AnswerRow {
+        AnswerRow::Exam {
+            exam,
+            position,
+            question_id: "m01-q1".into(),
+            answer: "c:0".into(),
+            correct: true,
+            at: Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 1).unwrap(),
+        }
+    }
+
+    fn stored(r: Result<Outcome, WriteError>) -> bool {
+        r.unwrap() == Stored
     }
 
     fn cfg(window_ms: u64, max_batch: usize) -> WriterConfig {
@@ -394,7 +413,7 @@ mod tests {
             w.write(daily(quiz, 12, true)),
             w.write(daily(quiz, 13, true)),
         );
-        assert!(a.unwrap() && b.unwrap() && c.unwrap() && d.unwrap());
+        assert!(stored(a) && stored(b) && stored(c) && stored(d));
         assert_eq!(
             w.stats(),
             WriterStats {
@@ -417,7 +436,7 @@ mod tests {
                 again.2.unwrap(),
                 again.3.unwrap()
             ],
-            [false, true, true, true]
+            [AlreadyAnswered, Stored, Stored, Stored]
         );
         let stored = qdb::answers_of(&pool, quiz).await.unwrap();
         assert_eq!(stored.len(), 7);
@@ -437,8 +456,8 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!first.is_finished(), "held for the window");
-        let second = w.write(daily(quiz, 21, true)).await.unwrap();
-        assert!(second && first.await.unwrap().unwrap());
+        let second = w.write(daily(quiz, 21, true)).await;
+        assert!(stored(second) && stored(first.await.unwrap()));
         assert_eq!(w.stats().batches, 1);
         assert_eq!(w.stats().largest, 2);
     }
@@ -455,7 +474,7 @@ mod tests {
         );
         assert_eq!(
             (first.unwrap(), second.unwrap(), other.unwrap()),
-            (true, false, true)
+            (Stored, AlreadyAnswered, Stored)
         );
         assert_eq!(w.stats().batches, 1);
         let stored = qdb::answers_of(&pool, quiz).await.unwrap();
@@ -470,22 +489,48 @@ mod tests {
     async fn a_failing_row_fails_alone() {
         let (_d, pool, quiz) = db().await;
         let w = AnswerWriter::start(&pool, cfg(60_000, 3));
-        // Quiz 999 does not exist: its row breaks the foreign key.
+        // Exam 999 does not exist: its row breaks the foreign key.
         let (ok1, bad, ok2) = tokio::join!(
             w.write(daily(quiz, 40, true)),
-            w.write(daily(999, 41, true)),
+            w.write(exam(999, 0)),
             w.write(daily(quiz, 42, true)),
         );
-        assert!(ok1.unwrap() && ok2.unwrap());
+        assert!(stored(ok1) && stored(ok2));
         assert!(matches!(bad, Err(WriteError::Row(_))), "{bad:?}");
         assert_eq!(qdb::answers_of(&pool, quiz).await.unwrap().len(), 2);
         assert_eq!(w.stats().batches, 1);
         // Alone in its batch (one statement, no transaction): the same error, nothing stored.
         let w1 = AnswerWriter::start(&pool, cfg(0, 1));
-        let alone = w1.write(daily(999, 43, true)).await;
+        let alone = w1.write(exam(999, 1)).await;
         assert!(matches!(alone, Err(WriteError::Row(_))), "{alone:?}");
-        assert!(w1.write(daily(quiz, 43, true)).await.unwrap());
+        assert!(stored(w1.write(daily(quiz, 43, true)).await));
         assert_eq!(qdb::answers_of(&pool, quiz).await.unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_answer_to_a_quiz_that_is_not_open_is_not_stored() {
+        let (_d, pool, quiz) = db().await;
+        let w = AnswerWriter::start(&pool, cfg(0, 256));
+        let closes = Utc.with_ymd_and_hms(2026, 6, 1, 11, 0, 0).unwrap();
+        let at = |secs: i64| AnswerRow::Daily {
+            quiz_id: quiz,
+            guild: GuildId::new(1),
+            user: UserId::new(80 + secs.unsigned_abs()),
+            answer: "c:0".into(),
+            correct: true,
+            at: closes + chrono::Duration::seconds(secs),
+        };
+        // One second before the closing time, at it, after it; then an unknown quiz.
+        assert_eq!(w.write(at(-1)).await.unwrap(), Stored);
+        assert_eq!(w.write(at(0)).await.unwrap(), Closed);
+        assert_eq!(w.write(at(1)).await.unwrap(), Closed);
+        assert_eq!(w.write(daily(999, 84, true)).await.unwrap(), Closed);
+        // Closed early (the closing job ran): in one batch, the new answer is refused and
+        // the member who had answered is told so.
+        assert!(qdb::close_quiz(&pool, quiz).await.unwrap());
+        let (late, again) = tokio::join!(w.write(at(-2)), w.write(at(-1)));
+        assert_eq!((late.unwrap(), again.unwrap()), (Closed, Closed));
+        assert_eq!(qdb::answers_of(&pool, quiz).await.unwrap().len(), 1);
     }
 
     #[tokio::test]
@@ -519,7 +564,7 @@ mod tests {
             w.write(daily(quiz, 62, true)),
             w.shutdown(),
         );
-        assert!(a.unwrap() && b.unwrap() && c.unwrap());
+        assert!(stored(a) && stored(b) && stored(c));
         assert_eq!(qdb::answers_of(&pool, quiz).await.unwrap().len(), 3);
         let late = w.write(daily(quiz, 70, true)).await;
         assert!(matches!(late, Err(WriteError::Closed)), "{late:?}");

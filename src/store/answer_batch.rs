@@ -18,7 +18,7 @@ use super::time::Ts;
 use super::{on_db, Db, Exec, Tx};
 use crate::ids::{GuildId, UserId};
 use chrono::{DateTime, Utc};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One answer to store.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +56,17 @@ pub enum AnswerRow {
     },
 }
 
+/// What became of one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Stored,
+    /// Its key already had an answer (a double click): the first answer counts.
+    AlreadyAnswered,
+    /// A daily answer whose quiz was closed (or past its closing time) when the batch was
+    /// written: not stored.
+    Closed,
+}
+
 /// The unique key that decides a double answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AnswerKey {
@@ -85,11 +96,10 @@ impl AnswerRow {
     }
 }
 
-/// Store `rows` (keys distinct) in one transaction. Returns, per row in order, `Ok(true)` when
-/// it was stored, `Ok(false)` when its key already had an answer, or `Err` when that row alone
-/// failed (the others are stored). The outer `Err` when the transaction itself failed (begin,
-/// commit, the connection): nothing is stored.
-pub async fn write(db: &Db, rows: &[AnswerRow]) -> sqlx::Result<Vec<sqlx::Result<bool>>> {
+/// Store `rows` (keys distinct) in one transaction. Returns, per row in order, its
+/// [`Outcome`], or `Err` when that row alone failed (the others are stored). The outer `Err`
+/// when the transaction itself failed (begin, commit, the connection): nothing is stored.
+pub async fn write(db: &Db, rows: &[AnswerRow]) -> sqlx::Result<Vec<sqlx::Result<Outcome>>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -101,7 +111,13 @@ pub async fn write(db: &Db, rows: &[AnswerRow]) -> sqlx::Result<Vec<sqlx::Result
             _ => insert_exam(db, rows).await,
         };
         match stored {
-            Ok(stored) => return Ok(rows.iter().map(|r| Ok(stored.contains(&r.key()))).collect()),
+            Ok(stored) => {
+                return Ok(outcomes(db, rows, &stored)
+                    .await?
+                    .into_iter()
+                    .map(Ok)
+                    .collect())
+            }
             Err(e @ sqlx::Error::Database(_)) if rows.len() == 1 => return Ok(vec![Err(e)]),
             // A row broke a constraint: settled row by row below.
             Err(sqlx::Error::Database(_)) => {}
@@ -110,9 +126,9 @@ pub async fn write(db: &Db, rows: &[AnswerRow]) -> sqlx::Result<Vec<sqlx::Result
     }
     let mut tx = db.begin().await?;
     match write_all(&mut tx, rows).await {
-        Ok(won) => {
+        Ok(done) => {
             tx.commit().await?;
-            Ok(won.into_iter().map(Ok).collect())
+            Ok(done.into_iter().map(Ok).collect())
         }
         Err(sqlx::Error::Database(_)) => {
             // A row broke a constraint: write them one by one, each behind a savepoint.
@@ -122,9 +138,9 @@ pub async fn write(db: &Db, rows: &[AnswerRow]) -> sqlx::Result<Vec<sqlx::Result
             for row in rows {
                 savepoint(&mut tx, "SAVEPOINT answer_row").await?;
                 match write_all(&mut tx, std::slice::from_ref(row)).await {
-                    Ok(won) => {
+                    Ok(done) => {
                         savepoint(&mut tx, "RELEASE SAVEPOINT answer_row").await?;
-                        out.push(Ok(won[0]));
+                        out.push(Ok(done[0]));
                     }
                     Err(e @ sqlx::Error::Database(_)) => {
                         savepoint(&mut tx, "ROLLBACK TO SAVEPOINT answer_row").await?;
@@ -141,10 +157,59 @@ pub async fn write(db: &Db, rows: &[AnswerRow]) -> sqlx::Result<Vec<sqlx::Result
     }
 }
 
-/// One answer on its own, in its own transaction: whether it was stored (`false`: its key
-/// already had an answer). The bot batches through the writer; tools and tests use this.
-pub async fn write_one(db: &Db, row: AnswerRow) -> sqlx::Result<bool> {
+/// One answer on its own. The bot batches through the writer; tools and tests use this.
+pub async fn write_one(db: &Db, row: AnswerRow) -> sqlx::Result<Outcome> {
     write(db, std::slice::from_ref(&row)).await?.remove(0)
+}
+
+/// The outcome of each row, given the keys stored: a daily answer not stored lost to an
+/// earlier answer, or its quiz was not open (one look per quiz, only for such rows).
+async fn outcomes(
+    ex: impl Into<Exec<'_>>,
+    rows: &[AnswerRow],
+    stored: &HashSet<AnswerKey>,
+) -> sqlx::Result<Vec<Outcome>> {
+    let mut ex = ex.into();
+    let mut open: HashMap<i64, bool> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(match r {
+            _ if stored.contains(&r.key()) => Outcome::Stored,
+            AnswerRow::Daily { quiz_id, at, .. } => {
+                let is_open = match open.get(quiz_id) {
+                    Some(o) => *o,
+                    None => {
+                        let o = quiz_open_at(&mut ex, *quiz_id, *at).await?;
+                        open.insert(*quiz_id, o);
+                        o
+                    }
+                };
+                if is_open {
+                    Outcome::AlreadyAnswered
+                } else {
+                    Outcome::Closed
+                }
+            }
+            _ => Outcome::AlreadyAnswered,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether quiz `id` takes answers at `at` (not closed — `posting` counts: Discord may have
+/// shown the question before the bot stored its message id — and before its closing time):
+/// the same condition as the insert's.
+async fn quiz_open_at(ex: &mut Exec<'_>, id: i64, at: DateTime<Utc>) -> sqlx::Result<bool> {
+    on_db!(ex.reborrow(), |c| {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM quizzes WHERE id = $1 AND status <> 'closed' AND closes_at > $2",
+        )
+        .bind(id)
+        .bind(Ts::at(at))
+        .fetch_one(&mut *c)
+        .await?;
+        Ok(n > 0)
+    })
 }
 
 async fn savepoint(tx: &mut Tx, sql: &'static str) -> sqlx::Result<()> {
@@ -202,8 +267,8 @@ fn one_statement(rows: &[AnswerRow]) -> bool {
             || rows.iter().all(|r| matches!(r, AnswerRow::Exam { .. })))
 }
 
-/// Insert every row in `tx`; whether each won its key.
-async fn write_all(tx: &mut Tx, rows: &[AnswerRow]) -> sqlx::Result<Vec<bool>> {
+/// Insert every row in `tx`; the outcome of each.
+async fn write_all(tx: &mut Tx, rows: &[AnswerRow]) -> sqlx::Result<Vec<Outcome>> {
     let of = |pick: fn(&AnswerRow) -> bool| -> Vec<AnswerRow> {
         rows.iter().filter(|r| pick(r)).cloned().collect()
     };
@@ -238,10 +303,13 @@ async fn write_all(tx: &mut Tx, rows: &[AnswerRow]) -> sqlx::Result<Vec<bool>> {
         }
         stored.extend(won);
     }
-    Ok(rows.iter().map(|r| stored.contains(&r.key())).collect())
+    outcomes(&mut *tx, rows, &stored).await
 }
 
-/// One multi-row insert of daily answers (`rows` are all daily); the keys stored.
+/// One multi-row insert of daily answers (`rows` are all daily); the keys stored. A row is
+/// inserted only while its quiz is not closed and before its closing time, checked in the same
+/// statement (a quiz closes, or has its closing time brought forward by the next question,
+/// possibly in another process; its answers must not land after that).
 async fn insert_daily(
     ex: impl Into<Exec<'_>>,
     rows: &[AnswerRow],
@@ -249,7 +317,11 @@ async fn insert_daily(
     let won: Vec<(i64, UserId)> = insert_returning!(
         ex,
         "INSERT INTO quiz_answers (quiz_id, user_id, guild_id, answer, correct, answered_at)
-         VALUES {} ON CONFLICT (quiz_id, user_id) DO NOTHING RETURNING quiz_id, user_id",
+         SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6
+         FROM (VALUES {}) AS v
+         WHERE EXISTS (SELECT 1 FROM quizzes q
+                       WHERE q.id = v.column1 AND q.status <> 'closed' AND q.closes_at > v.column6)
+         ON CONFLICT (quiz_id, user_id) DO NOTHING RETURNING quiz_id, user_id",
         (i64, UserId),
         rows,
         |q, row| match row {

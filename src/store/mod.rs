@@ -55,6 +55,18 @@ pub enum Exec<'c> {
     Postgres(Hold<'c, Postgres>),
 }
 
+impl Exec<'_> {
+    /// The same place for one more call (a function taking an [`Exec`] several times).
+    pub fn reborrow(&mut self) -> Exec<'_> {
+        match self {
+            Exec::Sqlite(Hold::Pool(p)) => Exec::Sqlite(Hold::Pool(p)),
+            Exec::Sqlite(Hold::Conn(c)) => Exec::Sqlite(Hold::Conn(&mut **c)),
+            Exec::Postgres(Hold::Pool(p)) => Exec::Postgres(Hold::Pool(p)),
+            Exec::Postgres(Hold::Conn(c)) => Exec::Postgres(Hold::Conn(&mut **c)),
+        }
+    }
+}
+
 /// A pool to take a connection from, or a connection already held.
 pub enum Hold<'c, DB: Database> {
     Pool(&'c Pool<DB>),
