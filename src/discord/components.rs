@@ -180,7 +180,10 @@ async fn daily_component(
     values: &[String],
 ) -> anyhow::Result<()> {
     let app = &data.app();
-    let q_row = crate::store::quiz::get_quiz(&app.db, quiz)
+    // From the cache of quizzes being answered: a burst reads the row once.
+    let q_row = app
+        .quizzes
+        .get(&app.db, quiz, app.clock.now())
         .await?
         .ok_or_else(|| UserError::Invalid("This quiz no longer exists.".into()))?;
     let q = daily::question(&app.course, &q_row.question_id)?;
