@@ -243,22 +243,6 @@ fn values(n: usize, width: usize) -> String {
 /// row).
 const ROWS_PER_STATEMENT: usize = 1000;
 
-/// One multi-row insert of 6 values per row through `$ex` (`&Db` or `&mut Tx`), binding
-/// each row with `$bind`; the rows its `RETURNING` gives (the keys stored).
-macro_rules! insert_returning {
-    ($ex:expr, $sql:expr, $key:ty, $chunk:expr, |$q:ident, $row:ident| $bind:expr) => {{
-        // Only placeholders are formatted into the SQL; the values are bound.
-        let sql = format!($sql, values($chunk.len(), 6));
-        on_db!($ex, |c| {
-            let mut $q = sqlx::query_as::<_, $key>(sqlx::AssertSqlSafe(sql)).persistent(false);
-            for $row in $chunk {
-                $q = $bind;
-            }
-            $q.fetch_all(&mut *c).await?
-        })
-    }};
-}
-
 /// Whether `rows` go in ONE statement: daily answers only, or exam answers only, at most
 /// [`ROWS_PER_STATEMENT`] of them (practice answers also move their session on).
 fn one_statement(rows: &[AnswerRow]) -> bool {
@@ -314,34 +298,40 @@ async fn insert_daily(
     ex: impl Into<Exec<'_>>,
     rows: &[AnswerRow],
 ) -> sqlx::Result<HashSet<AnswerKey>> {
-    let won: Vec<(i64, UserId)> = insert_returning!(
-        ex,
+    // Only placeholders are formatted into the SQL; the values are bound.
+    let sql = format!(
         "INSERT INTO quiz_answers (quiz_id, user_id, guild_id, answer, correct, answered_at)
          SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6
          FROM (VALUES {}) AS v
          WHERE EXISTS (SELECT 1 FROM quizzes q
                        WHERE q.id = v.column1 AND q.status <> 'closed' AND q.closes_at > v.column6)
          ON CONFLICT (quiz_id, user_id) DO NOTHING RETURNING quiz_id, user_id",
-        (i64, UserId),
-        rows,
-        |q, row| match row {
-            AnswerRow::Daily {
+        values(rows.len(), 6)
+    );
+    let won: Vec<(i64, UserId)> = on_db!(ex, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for row in rows {
+            let AnswerRow::Daily {
                 quiz_id,
                 guild,
                 user,
                 answer,
                 correct,
                 at,
-            } => q
+            } = row
+            else {
+                unreachable!("daily rows only")
+            };
+            q = q
                 .bind(*quiz_id)
                 .bind(*user)
                 .bind(*guild)
                 .bind(answer.as_str())
                 .bind(*correct)
-                .bind(Ts::at(*at)),
-            _ => unreachable!("daily rows only"),
+                .bind(Ts::at(*at));
         }
-    );
+        q.fetch_all(&mut *c).await?
+    });
     Ok(won
         .into_iter()
         .map(|(q, u)| AnswerKey::Daily(q, u))
@@ -353,30 +343,13 @@ async fn insert_exam(
     ex: impl Into<Exec<'_>>,
     rows: &[AnswerRow],
 ) -> sqlx::Result<HashSet<AnswerKey>> {
-    let won: Vec<(i64, i64)> = insert_returning!(
+    let won = insert_positional(
         ex,
         "INSERT INTO exam_answers (exam_id, position, question_id, answer, correct, answered_at)
          VALUES {} ON CONFLICT (exam_id, position) DO NOTHING RETURNING exam_id, position",
-        (i64, i64),
         rows,
-        |q, row| match row {
-            AnswerRow::Exam {
-                exam,
-                position,
-                question_id,
-                answer,
-                correct,
-                at,
-            } => q
-                .bind(*exam)
-                .bind(*position as i64)
-                .bind(question_id.as_str())
-                .bind(answer.as_str())
-                .bind(*correct)
-                .bind(Ts::at(*at)),
-            _ => unreachable!("exam rows only"),
-        }
-    );
+    )
+    .await?;
     Ok(won
         .into_iter()
         .map(|(e, p)| AnswerKey::Exam(e, p))
@@ -389,35 +362,62 @@ async fn insert_practice(
     ex: impl Into<Exec<'_>>,
     rows: &[AnswerRow],
 ) -> sqlx::Result<HashSet<AnswerKey>> {
-    let won: Vec<(i64, i64)> = insert_returning!(
+    let won = insert_positional(
         ex,
         "INSERT INTO practice_answers (session_id, position, question_id, answer, correct, answered_at)
          VALUES {} ON CONFLICT (session_id, position) DO NOTHING RETURNING session_id, position",
-        (i64, i64),
         rows,
-        |q, row| match row {
-            AnswerRow::Practice {
-                session,
-                position,
-                question_id,
-                answer,
-                correct,
-                at,
-                ..
-            } => q
-                .bind(*session)
-                .bind(*position as i64)
-                .bind(question_id.as_str())
-                .bind(answer.as_str())
-                .bind(*correct)
-                .bind(Ts::at(*at)),
-            _ => unreachable!("practice rows only"),
-        }
-    );
+    )
+    .await?;
     Ok(won
         .into_iter()
         .map(|(s, p)| AnswerKey::Practice(s, p))
         .collect())
+}
+
+/// Exam and practice answers have the same columns: (exam or session, position, question,
+/// answer, correct, answered at). `sql` has `{}` where the rows' placeholders go; returns the
+/// (exam or session, position) stored.
+async fn insert_positional(
+    ex: impl Into<Exec<'_>>,
+    sql: &'static str,
+    rows: &[AnswerRow],
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    // Only placeholders are formatted into the SQL; the values are bound.
+    let sql = sql.replacen("{}", &values(rows.len(), 6), 1);
+    on_db!(ex, |c| {
+        let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql)).persistent(false);
+        for row in rows {
+            let (owner, position, question_id, answer, correct, at) = match row {
+                AnswerRow::Practice {
+                    session,
+                    position,
+                    question_id,
+                    answer,
+                    correct,
+                    at,
+                    ..
+                } => (session, position, question_id, answer, correct, at),
+                AnswerRow::Exam {
+                    exam,
+                    position,
+                    question_id,
+                    answer,
+                    correct,
+                    at,
+                } => (exam, position, question_id, answer, correct, at),
+                AnswerRow::Daily { .. } => unreachable!("exam and practice rows only"),
+            };
+            q = q
+                .bind(*owner)
+                .bind(*position as i64)
+                .bind(question_id.as_str())
+                .bind(answer.as_str())
+                .bind(*correct)
+                .bind(Ts::at(*at));
+        }
+        q.fetch_all(&mut *c).await
+    })
 }
 
 /// The practice session moves past `position` (only if it was there).
