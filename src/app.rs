@@ -35,6 +35,8 @@ pub struct Content {
 pub struct Timing {
     pub tick: Duration,
     pub job_timeout: Duration,
+    /// How long a claimed job stays this process's without being extended.
+    pub job_lease: chrono::Duration,
 }
 
 impl Timing {
@@ -42,6 +44,7 @@ impl Timing {
         Timing {
             tick: Duration::from_millis(c.tick_ms.max(10)),
             job_timeout: Duration::from_millis(c.job_timeout_ms.max(10)),
+            job_lease: chrono::Duration::seconds(c.job_lease_secs.clamp(1, 86_400) as i64),
         }
     }
 }
@@ -98,7 +101,7 @@ impl App {
         let course = Arc::new(course);
         crate::ops::metrics::content_version(hash);
         let db = crate::store::connect(&config.database_url).await?;
-        let answers = AnswerWriter::start(&db, WriterConfig::from_env());
+        let answers = AnswerWriter::start(&db, WriterConfig::from_config(config));
         let (tx, _) = watch::channel(Content {
             course: course.clone(),
             search: None,
@@ -164,7 +167,7 @@ impl App {
         });
         App {
             course,
-            answers: AnswerWriter::start(&db, WriterConfig::from_env()),
+            answers: AnswerWriter::start(&db, WriterConfig::default()),
             quizzes: QuizCache::default(),
             db,
             clock,

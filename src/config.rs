@@ -98,6 +98,14 @@ pub struct FileConfig {
     /// How long `run` keeps trying to reach Discord at start (s).
     /// Environment: `COURSEBOT_CONNECT_TIMEOUT_SECS`.
     pub connect_timeout_secs: Option<u64>,
+    /// How long a claimed job stays this process's without being extended (s).
+    /// Environment: `COURSEBOT_JOB_LEASE_SECS`.
+    pub job_lease_secs: Option<u64>,
+    /// How long the answer writer waits for more answers after the first of a batch (µs).
+    /// Environment: `COURSEBOT_ANSWER_BATCH_WINDOW_US`.
+    pub answer_batch_window_us: Option<u64>,
+    /// Most answers in one transaction. Environment: `COURSEBOT_ANSWER_BATCH_MAX`.
+    pub answer_batch_max: Option<u64>,
 }
 
 /// Every environment variable the configuration reads: (variable, coursebot.toml key, meaning).
@@ -168,6 +176,21 @@ pub const ENV_VARS: &[(&str, &str, &str)] = &[
         "connect_timeout_secs",
         "how long `run` keeps trying to reach Discord at start, default 300",
     ),
+    (
+        "COURSEBOT_JOB_LEASE_SECS",
+        "job_lease_secs",
+        "how long a claimed job stays this process's before another may take it over, default 60 (1 to 86400)",
+    ),
+    (
+        "COURSEBOT_ANSWER_BATCH_WINDOW_US",
+        "answer_batch_window_us",
+        "µs the answer writer waits for more answers after the first, default 0 (0 to 100000)",
+    ),
+    (
+        "COURSEBOT_ANSWER_BATCH_MAX",
+        "answer_batch_max",
+        "most answers in one transaction, default 256 (1 to 10000)",
+    ),
 ];
 
 /// Resolved configuration.
@@ -188,6 +211,9 @@ pub struct Config {
     pub tick_ms: u64,
     pub job_timeout_ms: u64,
     pub connect_timeout_secs: u64,
+    pub job_lease_secs: u64,
+    pub answer_batch_window_us: u64,
+    pub answer_batch_max: u64,
 }
 
 /// Default database: a file next to where the bot runs, created on first start.
@@ -198,6 +224,12 @@ pub const DEFAULT_TICK_MS: u64 = 1000;
 pub const DEFAULT_JOB_TIMEOUT_MS: u64 = 30_000;
 /// How long to keep trying to reach Discord before giving up (s).
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 300;
+/// How long a claimed job stays one process's without being extended (s).
+pub const DEFAULT_JOB_LEASE_SECS: u64 = 60;
+/// The answer writer's window (µs): 0 takes what queued during the previous commit.
+pub const DEFAULT_ANSWER_BATCH_WINDOW_US: u64 = 0;
+/// Most answers in one transaction.
+pub const DEFAULT_ANSWER_BATCH_MAX: u64 = 256;
 
 impl Default for Config {
     /// The defaults alone: no file, no environment.
@@ -215,6 +247,9 @@ impl Default for Config {
             tick_ms: DEFAULT_TICK_MS,
             job_timeout_ms: DEFAULT_JOB_TIMEOUT_MS,
             connect_timeout_secs: DEFAULT_CONNECT_TIMEOUT_SECS,
+            job_lease_secs: DEFAULT_JOB_LEASE_SECS,
+            answer_batch_window_us: DEFAULT_ANSWER_BATCH_WINDOW_US,
+            answer_batch_max: DEFAULT_ANSWER_BATCH_MAX,
         }
     }
 }
@@ -232,6 +267,32 @@ fn env_parse<T: std::str::FromStr>(
             .parse()
             .map(Some)
             .map_err(|_| anyhow::anyhow!("{name}={v:?} is not {what}")),
+    }
+}
+
+/// A whole number from the environment variable `names.0`, else the file's key `names.1`, else
+/// `default`; outside `lo..=hi` it is an error naming where the value came from.
+fn bounded(
+    env: &dyn Fn(&str) -> Option<String>,
+    names: (&str, &str),
+    file: Option<u64>,
+    default: u64,
+    (lo, hi): (u64, u64),
+    what: &str,
+) -> Result<u64> {
+    let (value, from) = match env_parse::<u64>(env, names.0, what)? {
+        Some(v) => (v, names.0.to_string()),
+        None => match file {
+            Some(v) => (v, format!("{} in the config file", names.1)),
+            None => return Ok(default),
+        },
+    };
+    if (lo..=hi).contains(&value) {
+        Ok(value)
+    } else {
+        Err(anyhow::anyhow!(
+            "{from} = {value} is out of range: use {lo} to {hi}"
+        ))
     }
 }
 
@@ -352,6 +413,30 @@ impl Config {
             .or(fc.connect_timeout_secs)
             .unwrap_or(d.connect_timeout_secs)
             .max(1),
+            job_lease_secs: bounded(
+                env,
+                ("COURSEBOT_JOB_LEASE_SECS", "job_lease_secs"),
+                fc.job_lease_secs,
+                d.job_lease_secs,
+                (1, 86_400),
+                "a whole number of seconds",
+            )?,
+            answer_batch_window_us: bounded(
+                env,
+                ("COURSEBOT_ANSWER_BATCH_WINDOW_US", "answer_batch_window_us"),
+                fc.answer_batch_window_us,
+                d.answer_batch_window_us,
+                (0, 100_000),
+                "a whole number of microseconds",
+            )?,
+            answer_batch_max: bounded(
+                env,
+                ("COURSEBOT_ANSWER_BATCH_MAX", "answer_batch_max"),
+                fc.answer_batch_max,
+                d.answer_batch_max,
+                (1, 10_000),
+                "a whole number of answers",
+            )?,
         })
     }
 }
@@ -578,6 +663,59 @@ mod tests {
             let e = Config::load_with(None, &env).unwrap_err().to_string();
             assert!(e.contains(k), "{k}: {e}");
         }
+    }
+
+    #[test]
+    fn lease_and_answer_batches_from_file_and_env_within_their_ranges() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(
+            &f,
+            "job_lease_secs = 5\nanswer_batch_window_us = 2000\nanswer_batch_max = 64\n",
+        )
+        .unwrap();
+        let c = Config::load_with(Some(&f), &|_| None).unwrap();
+        assert_eq!(
+            (
+                c.job_lease_secs,
+                c.answer_batch_window_us,
+                c.answer_batch_max
+            ),
+            (5, 2000, 64)
+        );
+        let env = |k: &str| (k == "COURSEBOT_ANSWER_BATCH_MAX").then(|| "8".to_string());
+        assert_eq!(
+            Config::load_with(Some(&f), &env).unwrap().answer_batch_max,
+            8
+        );
+        let d = Config::load_with(None, &|_| None).unwrap();
+        assert_eq!(
+            (
+                d.job_lease_secs,
+                d.answer_batch_window_us,
+                d.answer_batch_max
+            ),
+            (60, 0, 256)
+        );
+        // Out of range or not a number: an error naming where the value came from.
+        for (k, v) in [
+            ("COURSEBOT_JOB_LEASE_SECS", "0"),
+            ("COURSEBOT_JOB_LEASE_SECS", "soon"),
+            ("COURSEBOT_ANSWER_BATCH_WINDOW_US", "1000000"),
+            ("COURSEBOT_ANSWER_BATCH_MAX", "0"),
+        ] {
+            let env = |q: &str| (q == k).then(|| v.to_string());
+            let e = Config::load_with(None, &env).unwrap_err().to_string();
+            assert!(e.contains(k), "{k}={v}: {e}");
+        }
+        std::fs::write(&f, "answer_batch_max = 20000\n").unwrap();
+        let e = Config::load_with(Some(&f), &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("answer_batch_max in the config file") && e.contains("1 to 10000"),
+            "{e}"
+        );
     }
 
     #[test]

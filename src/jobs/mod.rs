@@ -42,9 +42,6 @@ pub const BASE_BACKOFF_SECS: i64 = 30;
 pub const MAX_BACKOFF_SECS: i64 = 3600;
 /// Due jobs started per tick.
 const BATCH: i64 = 100;
-/// How long a claimed job stays this process's without being extended (s);
-/// `COURSEBOT_JOB_LEASE_SECS` overrides it.
-pub const DEFAULT_JOB_LEASE_SECS: u64 = 60;
 
 /// The job kind as a metric label: one of the constants (a bounded set), `other` for a
 /// corrupt row.
@@ -61,16 +58,6 @@ fn kind_label(kind: &str) -> &'static str {
     .into_iter()
     .find(|k| *k == kind)
     .unwrap_or("other")
-}
-
-/// The lease on a claimed job (`COURSEBOT_JOB_LEASE_SECS`, default 60, at least 1).
-pub fn lease_duration() -> chrono::Duration {
-    let secs = std::env::var("COURSEBOT_JOB_LEASE_SECS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(DEFAULT_JOB_LEASE_SECS)
-        .clamp(1, 86_400);
-    chrono::Duration::seconds(secs as i64)
 }
 
 /// This process as a job owner: `host:pid:random` (the random part tells apart two runs that
@@ -105,11 +92,11 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// This process, with the configured lease.
-    pub fn from_env() -> Worker {
+    /// This process, with the lease of `app`'s configuration (`job_lease_secs`).
+    pub fn of(app: &App) -> Worker {
         Worker {
             owner: new_owner().into(),
-            lease: lease_duration(),
+            lease: app.timing.job_lease,
         }
     }
 }
@@ -277,7 +264,8 @@ async fn handle_limited(
 /// Start the runner for `app`, sending through `http`. Abort the returned handle to stop it
 /// (between ticks nothing is lost: what is due stays in the database).
 pub fn start(app: App, http: Arc<serenity::Http>) -> tokio::task::AbortHandle {
-    start_as(app, http, Worker::from_env())
+    let worker = Worker::of(&app);
+    start_as(app, http, worker)
 }
 
 /// [`start`] with a given owner and lease (tests run two "processes" in one).
@@ -331,7 +319,8 @@ pub async fn ticks(db: &crate::store::Db) -> i64 {
 /// One tick: scan for what became due, then claim and run the due job rows; returns how many
 /// ran.
 pub async fn tick(app: App, http: Arc<serenity::Http>, gate: Arc<RateGate>) -> usize {
-    tick_as(app, http, gate, Worker::from_env()).await
+    let worker = Worker::of(&app);
+    tick_as(app, http, gate, worker).await
 }
 
 /// [`tick`] as `worker`.

@@ -38,47 +38,19 @@ pub struct WriterConfig {
     pub max_batch: usize,
 }
 
-/// Default [`WriterConfig::window`] (µs); `COURSEBOT_ANSWER_BATCH_WINDOW_US` overrides it.
-pub const DEFAULT_WINDOW_US: u64 = 0;
-/// Default [`WriterConfig::max_batch`]; `COURSEBOT_ANSWER_BATCH_MAX` overrides it.
-pub const DEFAULT_MAX_BATCH: usize = 256;
-
 impl Default for WriterConfig {
     fn default() -> Self {
-        WriterConfig {
-            window: Duration::from_micros(DEFAULT_WINDOW_US),
-            max_batch: DEFAULT_MAX_BATCH,
-        }
+        WriterConfig::from_config(&crate::config::Config::default())
     }
 }
 
 impl WriterConfig {
-    /// The defaults, overridden by `COURSEBOT_ANSWER_BATCH_WINDOW_US` (0 to 100,000) and
-    /// `COURSEBOT_ANSWER_BATCH_MAX` (1 to 10,000); a value that does not parse or is out of
-    /// range is ignored with a warning.
-    pub fn from_env() -> WriterConfig {
-        let mut c = WriterConfig::default();
-        if let Some(us) = env_in("COURSEBOT_ANSWER_BATCH_WINDOW_US", 0, 100_000) {
-            c.window = Duration::from_micros(us);
-        }
-        if let Some(n) = env_in("COURSEBOT_ANSWER_BATCH_MAX", 1, 10_000) {
-            c.max_batch = n as usize;
-        }
-        c
-    }
-}
-
-fn env_in(name: &str, min: u64, max: u64) -> Option<u64> {
-    let v = std::env::var(name).ok()?;
-    match v.trim().parse::<u64>() {
-        Ok(n) if (min..=max).contains(&n) => Some(n),
-        _ => {
-            tracing::warn!(
-                variable = name,
-                value = %v,
-                "ignored: expected a whole number from {min} to {max}"
-            );
-            None
+    /// From `answer_batch_window_us` and `answer_batch_max` (`COURSEBOT_ANSWER_BATCH_*`,
+    /// validated by the configuration).
+    pub fn from_config(c: &crate::config::Config) -> WriterConfig {
+        WriterConfig {
+            window: Duration::from_micros(c.answer_batch_window_us),
+            max_batch: c.answer_batch_max.max(1) as usize,
         }
     }
 }
