@@ -150,19 +150,7 @@ async fn the_whole_ladder_from_first_module_to_architect() {
     let me = learner();
 
     // Settings: announcements and roles.
-    let s = bot
-        .fake
-        .slash_full(
-            &admin(),
-            "settings",
-            json!([sub(
-                "announcements",
-                vec![opt("channel", 7, ANN.to_string().into())]
-            )]),
-            resolved_channel(ANN),
-        )
-        .await;
-    bot.fake.callback(&s).await;
+    set_announcements(&bot.fake, &admin(), ANN).await;
     for (cert, role) in [
         ("foundation", ROLE_FOUNDATION),
         ("architect", ROLE_ARCHITECT),

@@ -91,19 +91,10 @@ async fn office_hours_end_to_end() {
     })
     .await;
     // Announcement channel.
-    let s = bot
-        .fake
-        .slash_full(
-            &admin(),
-            "settings",
-            json!([sub(
-                "announcements",
-                vec![opt("channel", 7, ANN.to_string().into())]
-            )]),
-            resolved_channel(ANN),
-        )
-        .await;
-    assert!(reply_text(&bot.fake.callback(&s).await).contains("Announcements will go to"));
+    assert!(
+        reply_text(&set_announcements(&bot.fake, &admin(), ANN).await)
+            .contains("Announcements will go to")
+    );
     // Reminder lead times are per guild: bad input is refused, then the defaults are set again.
     let s = bot
         .fake
@@ -534,19 +525,7 @@ async fn bounded_schedules_and_truthful_reminders() {
         content,
     })
     .await;
-    let s = bot
-        .fake
-        .slash_full(
-            &admin(),
-            "settings",
-            json!([sub(
-                "announcements",
-                vec![opt("channel", 7, ANN.to_string().into())]
-            )]),
-            resolved_channel(ANN),
-        )
-        .await;
-    bot.fake.callback(&s).await;
+    set_announcements(&bot.fake, &admin(), ANN).await;
 
     // Far-future input is refused with a clear ephemeral error, and nothing is stored.
     let mut weekly_until = base_opts("2026-03-19 17:00", 60);
@@ -680,19 +659,7 @@ async fn rate_limited_event_and_reminder_are_sent_after_the_window() {
         content,
     })
     .await;
-    let s = bot
-        .fake
-        .slash_full(
-            &admin(),
-            "settings",
-            json!([sub(
-                "announcements",
-                vec![opt("channel", 7, ANN.to_string().into())]
-            )]),
-            resolved_channel(ANN),
-        )
-        .await;
-    bot.fake.callback(&s).await;
+    set_announcements(&bot.fake, &admin(), ANN).await;
     let limited =
         json!({"message": "You are being rate limited.", "retry_after": 0.05, "global": true});
     bot.fake

@@ -58,19 +58,7 @@ async fn start() -> TestBot {
         content,
     })
     .await;
-    let s = bot
-        .fake
-        .slash_full(
-            &admin(),
-            "settings",
-            json!([sub(
-                "announcements",
-                vec![opt("channel", 7, ANN.to_string().into())]
-            )]),
-            resolved_channel(ANN),
-        )
-        .await;
-    bot.fake.callback(&s).await;
+    set_announcements(&bot.fake, &admin(), ANN).await;
     coursebot::store::settings::set_cert_role(
         &bot.app.db,
         coursebot::ids::GuildId(GUILD_ID),

@@ -132,3 +132,23 @@ pub fn is_ephemeral(cb: &Request) -> bool {
 pub fn resolved_channel(id: u64) -> Value {
     json!({"channels": {id.to_string(): {"id": id.to_string(), "name": "quiz", "type": 0, "permissions": "2199023255551"}}})
 }
+
+/// `/settings announcements channel:<channel>` by `who`; the bot's callback.
+pub async fn set_announcements(fake: &FakeDiscord, who: &Member, channel: u64) -> Request {
+    let s = fake
+        .slash_full(
+            who,
+            "settings",
+            json!([super::fake_discord::sub(
+                "announcements",
+                vec![super::fake_discord::opt(
+                    "channel",
+                    7,
+                    channel.to_string().into()
+                )]
+            )]),
+            resolved_channel(channel),
+        )
+        .await;
+    fake.callback(&s).await
+}
