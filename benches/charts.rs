@@ -118,13 +118,23 @@ fn main() {
         t
     };
     let progress = rt
-        .block_on(data::progress(&app, GUILD, me, "Bench Member"))
+        .block_on(data::progress(
+            &app,
+            coursebot::ids::GuildId(GUILD),
+            coursebot::ids::UserId(me),
+            "Bench Member",
+        ))
         .unwrap();
     report(
         "gather progress",
         gather(&|| {
-            rt.block_on(data::progress(&app, GUILD, me, "Bench Member"))
-                .unwrap();
+            rt.block_on(data::progress(
+                &app,
+                coursebot::ids::GuildId(GUILD),
+                coursebot::ids::UserId(me),
+                "Bench Member",
+            ))
+            .unwrap();
         }),
         0,
     );
@@ -166,9 +176,16 @@ fn main() {
             )
             .await
             .unwrap();
-            data::leaderboard_chart(&app, GUILD, period, None, &b, &names)
-                .await
-                .unwrap()
+            data::leaderboard_chart(
+                &app,
+                coursebot::ids::GuildId(GUILD),
+                period,
+                None,
+                &b,
+                &names,
+            )
+            .await
+            .unwrap()
         })
     };
     report(

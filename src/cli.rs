@@ -442,8 +442,8 @@ fn chart(config: &Config, a: ChartArgs) -> Result<ExitCode> {
         render(
             &app,
             kind,
-            a.guild,
-            a.member,
+            crate::ids::GuildId(a.guild),
+            a.member.map(crate::ids::UserId),
             module.as_deref(),
             period,
             path.as_deref(),

@@ -190,9 +190,14 @@ async fn readme_example_progress_card() {
         pool,
         std::sync::Arc::new(coursebot::clock::ManualClock::new(now)),
     );
-    let p = coursebot::charts::data::progress(&app, GUILD, user, "Ada Lovelace")
-        .await
-        .unwrap();
+    let p = coursebot::charts::data::progress(
+        &app,
+        coursebot::ids::GuildId(GUILD),
+        coursebot::ids::UserId(user),
+        "Ada Lovelace",
+    )
+    .await
+    .unwrap();
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/progress-card.png");
     std::fs::write(&out, coursebot::charts::progress_png(&p.card)).unwrap();
 }

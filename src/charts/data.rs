@@ -18,8 +18,7 @@ pub struct Progress {
 }
 
 /// A member's progress; `name` is what the card is titled with.
-pub async fn progress(app: &App, guild: u64, user: u64, name: &str) -> Result<Progress> {
-    let (g, u) = (GuildId(guild), UserId(user));
+pub async fn progress(app: &App, g: GuildId, u: UserId, name: &str) -> Result<Progress> {
     let statuses = service::progress(app, g, u).await?;
     let completions = service::module_completions(app, g, u).await?;
     let practised: HashSet<String> = crate::store::activity::practised_modules(&app.db, g, u)
@@ -38,7 +37,7 @@ pub async fn progress(app: &App, guild: u64, user: u64, name: &str) -> Result<Pr
 /// all-time boards, which have no daily chart.
 pub async fn daily(
     app: &App,
-    guild: u64,
+    guild: GuildId,
     period: Period,
     path: Option<&str>,
 ) -> Result<Option<Vec<DayActivity>>> {
@@ -47,7 +46,7 @@ pub async fn daily(
     }
     let now = app.clock.now();
     let since = period.start(now);
-    let rows = crate::store::activity::daily_answers(&app.db, GuildId(guild), since, path).await?;
+    let rows = crate::store::activity::daily_answers(&app.db, guild, since, path).await?;
     let by_day: HashMap<_, _> = rows.iter().map(|(d, n, c)| (*d, (*n, *c))).collect();
     // A quiz date is the schedule's local date, which may sit a day either side of UTC.
     let first = rows
@@ -89,7 +88,7 @@ pub fn leaderboard_title(period: Period, path: Option<&str>) -> String {
 /// known (others are shown by the end of their id).
 pub async fn leaderboard_chart(
     app: &App,
-    guild: u64,
+    guild: GuildId,
     period: Period,
     path: Option<&str>,
     board: &Board,
@@ -129,8 +128,8 @@ pub enum Kind {
 pub async fn render(
     app: &App,
     kind: Kind,
-    guild: u64,
-    member: Option<u64>,
+    guild: GuildId,
+    member: Option<UserId>,
     module: Option<&str>,
     period: Period,
     path: Option<&str>,
@@ -142,23 +141,17 @@ pub async fn render(
                     "chart progress needs --member ID (whose progress to draw)".into(),
                 )
             })?;
-            let p = progress(app, guild, user, &super::anonymous(user)).await?;
+            let p = progress(app, guild, user, &super::anonymous(user.get())).await?;
             render_blocking(move || super::progress_png(&p.card)).await?
         }
         Kind::Stats => {
-            let report = stats::question_report(app, GuildId(guild), module).await?;
+            let report = stats::question_report(app, guild, module).await?;
             let chart = stats_chart(app, &report, module);
             render_blocking(move || super::stats_png(&chart)).await?
         }
         Kind::Leaderboard => {
-            let board = stats::leaderboard(
-                app,
-                GuildId(guild),
-                period,
-                path,
-                UserId(member.unwrap_or(0)),
-            )
-            .await?;
+            let board =
+                stats::leaderboard(app, guild, period, path, member.unwrap_or(UserId(0))).await?;
             let chart =
                 leaderboard_chart(app, guild, period, path, &board, &HashMap::new()).await?;
             render_blocking(move || super::leaderboard_png(&chart)).await?

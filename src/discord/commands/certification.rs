@@ -26,7 +26,7 @@ pub async fn progress(
     let g = Actor::from_ctx(&ctx).guild()?;
     let user = member.as_ref().unwrap_or(ctx.author());
     let who = user.id.get();
-    let p = charts::data::progress(app, g.get(), who, user.display_name()).await?;
+    let p = charts::data::progress(app, g, user.id.into(), user.display_name()).await?;
     let embed = view::progress(&app.course, who, &p.statuses, &p.completions)
         .image(format!("attachment://{}", charts::PROGRESS_FILE));
     let card = p.card;

@@ -382,8 +382,7 @@ pub async fn leaderboard(
     let title = charts::data::leaderboard_title(period, path_id.as_deref());
     let names = display_names(ctx, g.get(), &board).await;
     let chart =
-        charts::data::leaderboard_chart(app, g.get(), period, path_id.as_deref(), &board, &names)
-            .await?;
+        charts::data::leaderboard_chart(app, g, period, path_id.as_deref(), &board, &names).await?;
     let png = charts::data::render_blocking(move || charts::leaderboard_png(&chart)).await?;
     ctx.send(
         poise::CreateReply::default()
