@@ -102,22 +102,21 @@ pub async fn claim(
 ) -> sqlx::Result<Vec<Job>> {
     // PostgreSQL: rows another transaction is claiming are skipped, not waited for. SQLite has
     // one writer at a time (and one process, see `store::lock`), so the plain form is enough.
-    const PG: &str = concat!(
-        "UPDATE jobs SET owner = $1, lease_until = $2 WHERE id IN (
-             SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_at <= $3
-             AND (owner IS NULL OR lease_until IS NULL OR lease_until < $3)
-             ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-         RETURNING ",
-        cols!()
-    );
-    const SQLITE: &str = concat!(
-        "UPDATE jobs SET owner = $1, lease_until = $2 WHERE id IN (
-             SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_at <= $3
-             AND (owner IS NULL OR lease_until IS NULL OR lease_until < $3)
-             ORDER BY next_attempt_at, id LIMIT $4)
-         RETURNING ",
-        cols!()
-    );
+    macro_rules! claim_sql {
+        ($lock:literal) => {
+            concat!(
+                "UPDATE jobs SET owner = $1, lease_until = $2 WHERE id IN (
+                     SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_at <= $3
+                     AND (owner IS NULL OR lease_until IS NULL OR lease_until < $3)
+                     ORDER BY next_attempt_at, id LIMIT $4",
+                $lock,
+                ") RETURNING ",
+                cols!()
+            )
+        };
+    }
+    const PG: &str = claim_sql!(" FOR UPDATE SKIP LOCKED");
+    const SQLITE: &str = claim_sql!("");
     let q = match db.backend() {
         crate::store::Backend::Postgres => PG,
         crate::store::Backend::Sqlite => SQLITE,
@@ -208,15 +207,7 @@ pub async fn of_kind(db: &Db, kind: &str) -> sqlx::Result<Vec<Job>> {
 
 /// Finished for good. False (nothing written) when `owner` no longer holds the job.
 pub async fn done(db: &Db, id: i64, owner: &str, now: DateTime<Utc>) -> sqlx::Result<bool> {
-    on_db!(db, |c| {
-        let r = sqlx::query("UPDATE jobs SET state = 'done', attempts = 0, last_error = NULL, owner = NULL, lease_until = NULL, updated_at = $1 WHERE id = $2 AND owner = $3")
-            .bind(Ts::at(now))
-            .bind(id)
-            .bind(owner)
-            .execute(&mut *c)
-            .await?;
-        Ok(r.rows_affected() == 1)
-    })
+    settle(db, id, owner, ("done", 0, None, None), now).await
 }
 
 /// Succeeded, and due again at `at` (recurring work such as a weekly series). False when
@@ -228,16 +219,7 @@ pub async fn again(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    on_db!(db, |c| {
-        let r = sqlx::query("UPDATE jobs SET state = 'pending', attempts = 0, last_error = NULL, next_attempt_at = $1, owner = NULL, lease_until = NULL, updated_at = $2 WHERE id = $3 AND owner = $4")
-            .bind(Ts::at(at))
-            .bind(Ts::at(now))
-            .bind(id)
-            .bind(owner)
-            .execute(&mut *c)
-            .await?;
-        Ok(r.rows_affected() == 1)
-    })
+    settle(db, id, owner, ("pending", 0, Some(at), None), now).await
 }
 
 /// Failed; try again at `at`. False when `owner` no longer holds the job.
@@ -250,18 +232,14 @@ pub async fn retry(
     error: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
-    on_db!(db, |c| {
-        let r = sqlx::query("UPDATE jobs SET state = 'pending', attempts = $1, next_attempt_at = $2, last_error = $3, owner = NULL, lease_until = NULL, updated_at = $4 WHERE id = $5 AND owner = $6")
-            .bind(attempts)
-            .bind(Ts::at(at))
-            .bind(error)
-            .bind(Ts::at(now))
-            .bind(id)
-            .bind(owner)
-            .execute(&mut *c)
-            .await?;
-        Ok(r.rows_affected() == 1)
-    })
+    settle(
+        db,
+        id,
+        owner,
+        ("pending", attempts, Some(at), Some(error)),
+        now,
+    )
+    .await
 }
 
 /// Given up: kept with its error, never tried again by the runner. False when `owner` no
@@ -274,15 +252,33 @@ pub async fn park(
     error: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
+    settle(db, id, owner, ("parked", attempts, None, Some(error)), now).await
+}
+
+/// The outcome of an attempt, written only while `owner` holds the job, which it releases:
+/// (state, attempts, next attempt — `None` keeps it —, last error — `None` clears it).
+async fn settle(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    (state, attempts, next, error): (&str, i64, Option<DateTime<Utc>>, Option<&str>),
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
     on_db!(db, |c| {
-        let r = sqlx::query("UPDATE jobs SET state = 'parked', attempts = $1, last_error = $2, owner = NULL, lease_until = NULL, updated_at = $3 WHERE id = $4 AND owner = $5")
-            .bind(attempts)
-            .bind(error)
-            .bind(Ts::at(now))
-            .bind(id)
-            .bind(owner)
-            .execute(&mut *c)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE jobs SET state = $1, attempts = $2, next_attempt_at = COALESCE($3, next_attempt_at),
+                 last_error = $4, owner = NULL, lease_until = NULL, updated_at = $5
+             WHERE id = $6 AND owner = $7",
+        )
+        .bind(state)
+        .bind(attempts)
+        .bind(next.map(Ts::at))
+        .bind(error)
+        .bind(Ts::at(now))
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *c)
+        .await?;
         Ok(r.rows_affected() == 1)
     })
 }
