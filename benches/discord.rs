@@ -11,7 +11,7 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use common::fake_discord::{opt, sub, Member};
+use common::fake_discord::{opt, Member};
 use common::harness::{Options, TestBot};
 use common::quiz_helpers::*;
 use serde_json::json;
@@ -136,23 +136,15 @@ async fn answer_burst(members: u64, over: Duration, postgres: bool) {
     };
     let channel: u64 = 3_000_000_000_000_000_999;
     let admin = Member::admin(4_000_000_000_000_000_100, "mod");
-    let s = bot
-        .fake
-        .slash_full(
-            &admin,
-            "quiz-admin",
-            json!([sub(
-                "schedule",
-                vec![
-                    opt("channel", 7, channel.to_string().into()),
-                    opt("time", 3, "10:00".into()),
-                    opt("timezone", 3, "UTC".into()),
-                    opt("modules", 3, "m01".into())
-                ]
-            )]),
-            resolved_channel(channel),
-        )
-        .await;
+    let s = schedule_daily(
+        &bot.fake,
+        &admin,
+        channel,
+        "10:00",
+        "UTC",
+        vec![opt("modules", 3, "m01".into())],
+    )
+    .await;
     bot.fake.callback(&s).await;
     bot.clock
         .set(Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap());

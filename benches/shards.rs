@@ -20,13 +20,12 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use common::fake_discord::{opt, sub, FakeDiscord, Member, GUILD_ID};
+use common::fake_discord::{opt, FakeDiscord, Member, GUILD_ID};
 use common::harness::{TestBot, TOKEN};
 use common::quiz_helpers::*;
 use coursebot::clock::ManualClock;
 use coursebot::config::ShardPlan;
 use coursebot::store::{Db, Exec};
-use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -122,22 +121,15 @@ async fn run(m: Mode) {
     }
     let bot = &bots[0];
     let admin = Member::admin(4_000_000_000_000_000_100, "mod");
-    let s = fake
-        .slash_full(
-            &admin,
-            "quiz-admin",
-            json!([sub(
-                "schedule",
-                vec![
-                    opt("channel", 7, FIRST_CHANNEL.to_string().into()),
-                    opt("time", 3, "18:00".into()),
-                    opt("timezone", 3, "Europe/Berlin".into()),
-                    opt("path", 3, "foundation".into()),
-                ]
-            )]),
-            resolved_channel(FIRST_CHANNEL),
-        )
-        .await;
+    let s = schedule_daily(
+        &fake,
+        &admin,
+        FIRST_CHANNEL,
+        "18:00",
+        "Europe/Berlin",
+        vec![opt("path", 3, "foundation".into())],
+    )
+    .await;
     assert!(reply_text(&fake.callback(&s).await).contains("Daily quiz scheduled"));
     copy_schedule(&bot.app.db, guilds).await.unwrap();
     fake.set_global_rate_limit(Some(per_second));

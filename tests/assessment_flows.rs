@@ -75,22 +75,7 @@ impl Now for TestBot {
 }
 
 async fn schedule_something(bot: &TestBot) {
-    let sent = bot
-        .fake
-        .slash_full(
-            &admin(),
-            "quiz-admin",
-            json!([sub(
-                "schedule",
-                vec![
-                    opt("channel", 7, QUIZ_CHANNEL.to_string().into()),
-                    opt("time", 3, "23:59".into()),
-                    opt("timezone", 3, "UTC".into()),
-                ]
-            )]),
-            resolved_channel(QUIZ_CHANNEL),
-        )
-        .await;
+    let sent = schedule_daily(&bot.fake, &admin(), QUIZ_CHANNEL, "23:59", "UTC", vec![]).await;
     let cb = bot.fake.callback(&sent).await;
     assert!(reply_text(&cb).contains("scheduled"), "{}", cb.json);
 }
@@ -658,24 +643,15 @@ async fn exam_order_is_the_same_after_a_restart_and_answers_map_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_closed_daily_quiz_keeps_the_order_and_drops_the_instructions() {
     let bot = start(utc(2026, 6, 1, 8, 0)).await;
-    let sent = bot
-        .fake
-        .slash_full(
-            &admin(),
-            "quiz-admin",
-            json!([sub(
-                "schedule",
-                vec![
-                    opt("channel", 7, QUIZ_CHANNEL.to_string().into()),
-                    opt("time", 3, "10:00".into()),
-                    opt("timezone", 3, "UTC".into()),
-                    opt("modules", 3, "m02".into()),
-                    opt("window", 4, 60.into()),
-                ]
-            )]),
-            resolved_channel(QUIZ_CHANNEL),
-        )
-        .await;
+    let sent = schedule_daily(
+        &bot.fake,
+        &admin(),
+        QUIZ_CHANNEL,
+        "10:00",
+        "UTC",
+        vec![opt("modules", 3, "m02".into()), opt("window", 4, 60.into())],
+    )
+    .await;
     bot.fake.callback(&sent).await;
     bot.clock.set(utc(2026, 6, 1, 10, 0));
     let p = format!("/api/v10/channels/{QUIZ_CHANNEL}/messages");

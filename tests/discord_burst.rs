@@ -4,10 +4,9 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use common::fake_discord::{opt, sub, Member};
+use common::fake_discord::{opt, Member};
 use common::harness::{Options, TestBot};
 use common::quiz_helpers::*;
-use serde_json::json;
 use std::path::PathBuf;
 
 const QUIZ_CHANNEL: u64 = 3_000_000_000_000_000_888;
@@ -21,23 +20,15 @@ async fn two_thousand_members_answer_at_once() {
     let content = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini");
     let bot = TestBot::start_with(Options { content, start }).await;
     let admin = Member::admin(4_000_000_000_000_000_100, "mod");
-    let s = bot
-        .fake
-        .slash_full(
-            &admin,
-            "quiz-admin",
-            json!([sub(
-                "schedule",
-                vec![
-                    opt("channel", 7, QUIZ_CHANNEL.to_string().into()),
-                    opt("time", 3, "10:00".into()),
-                    opt("timezone", 3, "UTC".into()),
-                    opt("modules", 3, "m01".into())
-                ]
-            )]),
-            resolved_channel(QUIZ_CHANNEL),
-        )
-        .await;
+    let s = schedule_daily(
+        &bot.fake,
+        &admin,
+        QUIZ_CHANNEL,
+        "10:00",
+        "UTC",
+        vec![opt("modules", 3, "m01".into())],
+    )
+    .await;
     bot.fake.callback(&s).await;
     bot.clock
         .set(Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap());

@@ -38,20 +38,7 @@ async fn start(at: DateTime<Utc>) -> TestBot {
 }
 
 async fn schedule(fake: &FakeDiscord, who: &Member, time: &str, extra: Vec<Value>) -> Request {
-    let mut opts = vec![
-        opt("channel", 7, QUIZ_CHANNEL.to_string().into()),
-        opt("time", 3, time.into()),
-        opt("timezone", 3, "Europe/Berlin".into()),
-    ];
-    opts.extend(extra);
-    let sent = fake
-        .slash_full(
-            who,
-            "quiz-admin",
-            json!([sub("schedule", opts)]),
-            resolved_channel(QUIZ_CHANNEL),
-        )
-        .await;
+    let sent = schedule_daily(fake, who, QUIZ_CHANNEL, time, "Europe/Berlin", extra).await;
     fake.callback(&sent).await
 }
 

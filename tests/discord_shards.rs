@@ -7,9 +7,9 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use common::fake_discord::{opt, shard_of, sub, FakeDiscord, Member, Request, APP_ID, GUILD_ID};
+use common::fake_discord::{opt, shard_of, FakeDiscord, Member, Request, APP_ID, GUILD_ID};
 use common::harness::{TestBot, TOKEN};
-use common::quiz_helpers::{reply_text, resolved_channel};
+use common::quiz_helpers::{reply_text, schedule_daily};
 use coursebot::clock::ManualClock;
 use coursebot::config::ShardPlan;
 use serde_json::json;
@@ -320,22 +320,15 @@ async fn rate_limited_posts_are_retried_and_posted_once() {
     // Ten channels (of ten guilds) whose daily quiz falls due in the same minute.
     let first_channel = 3_000_000_000_000_000_801u64;
     let admin = Member::admin(4_000_000_000_000_000_100, "mod");
-    let s = fake
-        .slash_full(
-            &admin,
-            "quiz-admin",
-            json!([sub(
-                "schedule",
-                vec![
-                    opt("channel", 7, first_channel.to_string().into()),
-                    opt("time", 3, "18:00".into()),
-                    opt("timezone", 3, "Europe/Berlin".into()),
-                    opt("path", 3, "foundation".into()),
-                ]
-            )]),
-            resolved_channel(first_channel),
-        )
-        .await;
+    let s = schedule_daily(
+        &fake,
+        &admin,
+        first_channel,
+        "18:00",
+        "Europe/Berlin",
+        vec![opt("path", 3, "foundation".into())],
+    )
+    .await;
     assert!(reply_text(&fake.callback(&s).await).contains("Daily quiz scheduled"));
     let channels: Vec<u64> = (0..10).map(|i| first_channel + i).collect();
     for (i, ch) in channels.iter().enumerate().skip(1) {

@@ -53,23 +53,15 @@ async fn runner_keeps_posting_while_other_rows_fail_or_are_corrupt() {
     let db = bot.app.db.as_sqlite().unwrap();
     // Guild 1: a daily quiz at 18:00 Berlin (17:00 UTC) in channel A.
     let admin = Member::admin(4_000_000_000_000_000_100, "mod");
-    let s = bot
-        .fake
-        .slash_full(
-            &admin,
-            "quiz-admin",
-            json!([sub(
-                "schedule",
-                vec![
-                    opt("channel", 7, QUIZ_A.to_string().into()),
-                    opt("time", 3, "18:00".into()),
-                    opt("timezone", 3, "Europe/Berlin".into()),
-                    opt("path", 3, "foundation".into()),
-                ]
-            )]),
-            resolved_channel(QUIZ_A),
-        )
-        .await;
+    let s = schedule_daily(
+        &bot.fake,
+        &admin,
+        QUIZ_A,
+        "18:00",
+        "Europe/Berlin",
+        vec![opt("path", 3, "foundation".into())],
+    )
+    .await;
     assert!(reply_text(&bot.fake.callback(&s).await).contains("Daily quiz scheduled"));
     // Another guild: the same schedule in channel B, where Discord answers 500 every time.
     sqlx::query(

@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::fake_discord::{opt, sub, FakeDiscord, Member};
+use common::fake_discord::{opt, FakeDiscord, Member};
 use common::harness::{Options, TestBot};
 use common::quiz_helpers::*;
 use coursebot::ops::metrics as m;
@@ -177,21 +177,8 @@ async fn readiness_follows_the_gateway_and_metrics_move_with_the_work() {
     let schedule = |who: Member| {
         let fake = fake.clone();
         async move {
-            let sent = fake
-                .slash_full(
-                    &who,
-                    "quiz-admin",
-                    json!([sub(
-                        "schedule",
-                        vec![
-                            opt("channel", 7, QUIZ_CHANNEL.to_string().into()),
-                            opt("time", 3, "18:00".into()),
-                            opt("timezone", 3, "Europe/Berlin".into()),
-                        ]
-                    )]),
-                    resolved_channel(QUIZ_CHANNEL),
-                )
-                .await;
+            let sent =
+                schedule_daily(&fake, &who, QUIZ_CHANNEL, "18:00", "Europe/Berlin", vec![]).await;
             fake.callback(&sent).await
         }
     };

@@ -214,21 +214,15 @@ async fn an_open_daily_quiz_whose_question_was_removed_still_closes_and_reveals(
     })
     .await;
     let fake = &bot.fake;
-    let sent = fake
-        .slash_full(
-            &admin(),
-            "quiz-admin",
-            json!([sub(
-                "schedule",
-                vec![
-                    opt("channel", 7, QUIZ_CHANNEL.to_string().into()),
-                    opt("time", 3, "18:00".into()),
-                    opt("timezone", 3, "Europe/Berlin".into()),
-                ]
-            )]),
-            resolved_channel(QUIZ_CHANNEL),
-        )
-        .await;
+    let sent = schedule_daily(
+        fake,
+        &admin(),
+        QUIZ_CHANNEL,
+        "18:00",
+        "Europe/Berlin",
+        vec![],
+    )
+    .await;
     assert!(reply_text(&fake.callback(&sent).await).contains("Daily quiz scheduled"));
     bot.clock.set(utc(2026, 3, 27, 17, 0));
     let p = format!("/api/v10/channels/{QUIZ_CHANNEL}/messages");

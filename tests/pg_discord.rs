@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::fake_discord::{opt, sub, Member};
+use common::fake_discord::{opt, Member};
 use common::harness::{Options, TestBot};
 use common::quiz_helpers::*;
 use coursebot::store::{quiz as db, Backend};
@@ -38,23 +38,15 @@ async fn a_daily_quiz_is_posted_answered_and_revealed_on_postgres() {
         Member::new(4_000_000_000_000_001_001, "a"),
         Member::new(4_000_000_000_000_001_002, "b"),
     );
-    let sent = bot
-        .fake
-        .slash_full(
-            &admin,
-            "quiz-admin",
-            json!([sub(
-                "schedule",
-                vec![
-                    opt("channel", 7, QUIZ_CHANNEL.to_string().into()),
-                    opt("time", 3, "18:00".into()),
-                    opt("timezone", 3, "Europe/Berlin".into()),
-                    opt("path", 3, "foundation".into()),
-                ]
-            )]),
-            resolved_channel(QUIZ_CHANNEL),
-        )
-        .await;
+    let sent = schedule_daily(
+        &bot.fake,
+        &admin,
+        QUIZ_CHANNEL,
+        "18:00",
+        "Europe/Berlin",
+        vec![opt("path", 3, "foundation".into())],
+    )
+    .await;
     let cb = bot.fake.callback(&sent).await;
     assert!(
         reply_text(&cb).contains("Daily quiz scheduled"),

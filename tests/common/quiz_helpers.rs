@@ -152,3 +152,30 @@ pub async fn set_announcements(fake: &FakeDiscord, who: &Member, channel: u64) -
         .await;
     fake.callback(&s).await
 }
+
+/// `/quiz-admin schedule` of a daily quiz in `channel` at `time` in `timezone`, by `who`, with
+/// `extra` options (`modules`, `path`, `window`, ...); the interaction sent (its callback is
+/// `fake.callback(&sent)`).
+pub async fn schedule_daily(
+    fake: &FakeDiscord,
+    who: &Member,
+    channel: u64,
+    time: &str,
+    timezone: &str,
+    extra: Vec<Value>,
+) -> Sent {
+    use super::fake_discord::{opt, sub};
+    let mut opts = vec![
+        opt("channel", 7, channel.to_string().into()),
+        opt("time", 3, time.into()),
+        opt("timezone", 3, timezone.into()),
+    ];
+    opts.extend(extra);
+    fake.slash_full(
+        who,
+        "quiz-admin",
+        json!([sub("schedule", opts)]),
+        resolved_channel(channel),
+    )
+    .await
+}
